@@ -1,0 +1,90 @@
+"""Exact money: an amount in minor units with its ISO 4217 currency code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from babel.numbers import get_currency_precision, is_currency
+
+from crmdesk.domain.errors import ValidationError
+
+
+def currency_exponent(currency: str) -> int:
+    """Return the number of minor-unit digits of a currency (USD 2, JPY 0)."""
+    return int(get_currency_precision(currency))
+
+
+def check_currency(code: str) -> str:
+    """Return the upper-case ISO 4217 code, or raise naming the bad value."""
+    normalised = code.strip().upper()
+    if len(normalised) != 3 or not is_currency(normalised):
+        raise ValidationError(
+            f"invalid currency code {code!r}: use an ISO 4217 code such as CNY or USD"
+        )
+    return normalised
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An exact amount: ``minor`` units of ``currency`` (cents for USD, fen for CNY)."""
+
+    minor: int
+    currency: str
+
+    @classmethod
+    def parse(cls, text: str | int | Decimal, currency: str) -> Money:
+        """Read a decimal amount such as ``"1,234.50"`` in the currency's major unit.
+
+        Raises:
+            ValidationError: the text is not a number, or has more decimal places
+                than the currency has minor units.
+        """
+        code = check_currency(currency)
+        raw = str(text).strip().replace(",", "").replace("_", "")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise ValidationError(
+                f"invalid amount {text!r}: write a number such as 1234.50"
+            ) from None
+        if not value.is_finite():
+            raise ValidationError(f"invalid amount {text!r}: write a finite number")
+        exponent = currency_exponent(code)
+        scaled = value.scaleb(exponent)
+        if scaled != scaled.to_integral_value():
+            raise ValidationError(
+                f"invalid amount {text!r}: {code} has {exponent} decimal places"
+            )
+        return cls(int(scaled), code)
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount in the major unit, exact."""
+        return Decimal(self.minor).scaleb(-currency_exponent(self.currency))
+
+    def __str__(self) -> str:
+        exponent = currency_exponent(self.currency)
+        return f"{self.amount:.{exponent}f} {self.currency}"
+
+
+def convert(minor: int, currency: str, base: str, rates: dict[str, Decimal]) -> Decimal:
+    """Convert minor units of ``currency`` to a major-unit Decimal in ``base``.
+
+    ``rates`` maps a currency code to the number of base units one unit of it is
+    worth. The result keeps the base currency's minor-unit precision, rounded
+    half to even.
+
+    Raises:
+        ValidationError: no rate is known for ``currency``.
+    """
+    value = Decimal(minor).scaleb(-currency_exponent(currency))
+    if currency != base:
+        rate = rates.get(currency)
+        if rate is None:
+            raise ValidationError(
+                f"no exchange rate from {currency} to {base}: add one in the settings"
+            )
+        value = value * rate
+    quantum = Decimal(1).scaleb(-currency_exponent(base))
+    return value.quantize(quantum, rounding=ROUND_HALF_EVEN)

@@ -1,0 +1,149 @@
+"""Transition rules for stage moves: the checks every entry point shares.
+
+The functions here are pure. The stage service gathers the facts (the series
+rules, the ordered stages, the open required actions) and asks these functions
+whether a move is allowed; the same answer reaches the board, the detail form,
+bulk actions, the importer and the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crmdesk.domain.errors import Rejection
+from crmdesk.domain.playbook import SeriesRules, StageKind
+
+
+class RejectionCode(StrEnum):
+    """Stable identifiers of the reasons a move is rejected."""
+
+    SAME_STAGE = "same_stage"
+    OTHER_SERIES = "other_series"
+    SKIP_FORBIDDEN = "skip_forbidden"
+    BACKWARD_FORBIDDEN = "backward_forbidden"
+    REOPEN_FORBIDDEN = "reopen_forbidden"
+    REQUIRED_ACTIONS_OPEN = "required_actions_open"
+    OUTCOME_REQUIRED = "outcome_required"
+    OUTCOME_MISMATCH = "outcome_mismatch"
+    REASON_REQUIRED = "reason_required"
+    REASON_UNKNOWN = "reason_unknown"
+    NOTE_REQUIRED = "note_required"
+    AMOUNT_REQUIRED = "amount_required"
+    DATE_REQUIRED = "date_required"
+
+
+@dataclass(frozen=True)
+class StagePosition:
+    """The facts about one stage that the rules need: id, label, kind, order."""
+
+    id: object
+    name: str
+    kind: StageKind
+    position: int
+
+
+def check_move(
+    rules: SeriesRules,
+    stages: list[StagePosition],
+    current: StagePosition,
+    target: StagePosition,
+    open_required_actions: list[str],
+) -> list[Rejection]:
+    """Return every reason the move from ``current`` to ``target`` is not allowed.
+
+    Args:
+        rules: the series rules.
+        stages: all stages of the series.
+        current: the stage the deal is in.
+        target: the stage it should move to; must belong to the same series.
+        open_required_actions: names of the required checklist actions of the
+            current stage that are not done yet.
+
+    Returns:
+        An empty list when the move is allowed.
+    """
+    if target.id == current.id:
+        return [
+            Rejection(
+                RejectionCode.SAME_STAGE,
+                f"the deal is already in stage {current.name!r}",
+                {"stage": current.name},
+            )
+        ]
+    if current.kind.is_result:
+        return _check_reopen(rules, current, target)
+
+    rejections: list[Rejection] = []
+    open_stages = sorted(
+        (s for s in stages if s.kind is StageKind.OPEN), key=lambda s: s.position
+    )
+    forward = target.kind is StageKind.WON or (
+        target.kind is StageKind.OPEN and target.position > current.position
+    )
+    if target.kind is StageKind.OPEN and target.position < current.position:
+        if not rules.allow_backward:
+            rejections.append(
+                Rejection(
+                    RejectionCode.BACKWARD_FORBIDDEN,
+                    f"this series does not allow moving a deal back from "
+                    f"{current.name!r} to {target.name!r}",
+                    {"from": current.name, "to": target.name},
+                )
+            )
+    elif forward and not rules.allow_skip:
+        skipped = [
+            s.name
+            for s in open_stages
+            if s.position > current.position
+            and (target.kind is not StageKind.OPEN or s.position < target.position)
+        ]
+        if skipped:
+            rejections.append(
+                Rejection(
+                    RejectionCode.SKIP_FORBIDDEN,
+                    "this series does not allow skipping stages: move the deal "
+                    "through " + ", ".join(repr(n) for n in skipped) + " first",
+                    {"skipped": skipped, "to": target.name},
+                )
+            )
+    if forward and rules.checklist_gates and open_required_actions:
+        rejections.append(
+            Rejection(
+                RejectionCode.REQUIRED_ACTIONS_OPEN,
+                f"required actions of {current.name!r} are not done: "
+                + ", ".join(repr(a) for a in open_required_actions),
+                {"stage": current.name, "actions": list(open_required_actions)},
+            )
+        )
+    return rejections
+
+
+def _check_reopen(
+    rules: SeriesRules, current: StagePosition, target: StagePosition
+) -> list[Rejection]:
+    if rules.allow_reopen:
+        return []
+    return [
+        Rejection(
+            RejectionCode.REOPEN_FORBIDDEN,
+            f"this series does not allow reopening or reverting a "
+            f"{current.kind.value} deal",
+            {"from": current.name, "to": target.name, "result": current.kind.value},
+        )
+    ]
+
+
+def effective_probability(
+    kind: StageKind, stage_default: int, manual: int | None
+) -> int:
+    """Return the win probability in percent that forecasts use for a deal.
+
+    Won deals count 100 and lost deals 0 whatever was set by hand. An open deal
+    uses its manual probability when one is set, or else the stage default.
+    """
+    if kind is StageKind.WON:
+        return 100
+    if kind is StageKind.LOST:
+        return 0
+    return stage_default if manual is None else manual

@@ -1,0 +1,367 @@
+"""SQLAlchemy models of the local store.
+
+Conventions: UUIDv7 keys made on the client; money as integer minor units with a
+currency code; expected close dates as plain dates; events as UTC instants. Rows of
+tables marked ``__synced__`` carry a server ``version`` (0 until the server
+confirms them) and fill the outbox in the same transaction as the edit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from crmdesk.domain.ids import new_id
+from crmdesk.storage.types import UtcDateTime
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    __synced__: bool = False
+
+
+def _pk() -> Mapped[uuid.UUID]:
+    return mapped_column(Uuid, primary_key=True, default=new_id)
+
+
+class SyncedMixin:
+    """Columns every synced row carries: server version and tombstone."""
+
+    __synced__ = True
+
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# Playbook configuration -----------------------------------------------------------
+
+
+class PlaybookRow(SyncedMixin, Base):
+    """A loaded playbook; its series, stages and states hang off it."""
+
+    __tablename__ = "playbooks"
+
+    id: Mapped[uuid.UUID] = _pk()
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    base_currency: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CustomerState(SyncedMixin, Base):
+    """A customer lifecycle state of a playbook."""
+
+    __tablename__ = "customer_states"
+    __table_args__ = (UniqueConstraint("playbook_id", "key"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    playbook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("playbooks.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Team(SyncedMixin, Base):
+    """A sales team; series are owned by teams and reps belong to one."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[uuid.UUID] = _pk()
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200), default="")
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class User(SyncedMixin, Base):
+    """A person who owns deals: a rep, a team lead or an admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = _pk()
+    login: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="rep")
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+
+
+class Series(SyncedMixin, Base):
+    """An opportunity series (pipeline) with its transition rules."""
+
+    __tablename__ = "series"
+    __table_args__ = (UniqueConstraint("playbook_id", "key"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    playbook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("playbooks.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    team_key: Mapped[str] = mapped_column(String(80))
+    start_state_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customer_states.id")
+    )
+    end_state_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customer_states.id")
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    allow_skip: Mapped[bool] = mapped_column(Boolean)
+    allow_backward: Mapped[bool] = mapped_column(Boolean)
+    allow_reopen: Mapped[bool] = mapped_column(Boolean)
+    checklist_gates: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Stage(SyncedMixin, Base):
+    """A stage of a series. ``kind`` is open, won or lost; logic keys on it."""
+
+    __tablename__ = "stages"
+    __table_args__ = (UniqueConstraint("series_id", "key"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    series_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("series.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer)
+    default_probability: Mapped[int] = mapped_column(Integer)
+    exit_criterion_en: Mapped[str] = mapped_column(Text, default="")
+    exit_criterion_zh: Mapped[str] = mapped_column(Text, default="")
+
+
+class ChecklistAction(SyncedMixin, Base):
+    """A required or optional action of a stage."""
+
+    __tablename__ = "checklist_actions"
+    __table_args__ = (UniqueConstraint("stage_id", "key"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stages.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(Boolean)
+    activity: Mapped[str | None] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Reason(SyncedMixin, Base):
+    """A won or lost reason of a series."""
+
+    __tablename__ = "reasons"
+    __table_args__ = (UniqueConstraint("series_id", "result", "key"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    series_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("series.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    result: Mapped[str] = mapped_column(String(8))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    note_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+# Customers, products and deals -----------------------------------------------------
+
+
+class Customer(SyncedMixin, Base):
+    """A customer (account), with its lifecycle state."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("external_source", "external_key"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    name: Mapped[str] = mapped_column(String(300))
+    state_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer_states.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
+    sector: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    external_source: Mapped[str | None] = mapped_column(String(40))
+    external_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Product(SyncedMixin, Base):
+    """A product with its list price, used as the expected amount of new deals."""
+
+    __tablename__ = "products"
+
+    id: Mapped[uuid.UUID] = _pk()
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    family: Mapped[str] = mapped_column(String(120), default="")
+    list_price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class Opportunity(SyncedMixin, Base):
+    """A deal: a staged sales target in one series.
+
+    ``manual_probability`` is the rate set by hand (percent), or None to use the
+    stage default; every revision of it is a ``ProbabilityRevision`` row.
+    ``stage_entered_at`` repeats the time of the last stage history row so the
+    board can show days in stage without reading the history.
+    """
+
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        UniqueConstraint("external_source", "external_key"),
+        Index("ix_opportunities_series_stage", "series_id", "stage_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _pk()
+    series_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("series.id"))
+    stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stages.id"))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("products.id"))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    manual_probability: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    stage_entered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    external_source: Mapped[str | None] = mapped_column(String(40))
+    external_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class StageHistory(SyncedMixin, Base):
+    """One stage transition; append-only. ``from_stage_id`` is None at creation.
+
+    Amount, probability and close date are the values at that moment.
+    """
+
+    __tablename__ = "stage_history"
+    __table_args__ = (
+        Index("ix_stage_history_opportunity", "opportunity_id", "changed_at"),
+        Index("ix_stage_history_to_stage", "to_stage_id", "changed_at"),
+    )
+
+    id: Mapped[uuid.UUID] = _pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opportunities.id"))
+    from_stage_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stages.id"))
+    to_stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stages.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    probability: Mapped[int] = mapped_column(Integer)
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20), default="")
+
+
+class Outcome(SyncedMixin, Base):
+    """A won or lost result. Reopening sets ``reopened_at`` and keeps the row."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (Index("ix_outcomes_opportunity", "opportunity_id"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opportunities.id"))
+    result: Mapped[str] = mapped_column(String(8))
+    reason_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reasons.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actual_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    actual_date: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reopened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reopened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ProbabilityRevision(SyncedMixin, Base):
+    """A manual win probability set or cleared (None) by hand, with the reason."""
+
+    __tablename__ = "probability_revisions"
+    __table_args__ = (Index("ix_probability_revisions_opp", "opportunity_id"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opportunities.id"))
+    probability: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ChecklistItem(SyncedMixin, Base):
+    """Whether one checklist action is done on one deal."""
+
+    __tablename__ = "checklist_items"
+    __table_args__ = (UniqueConstraint("opportunity_id", "action_id"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opportunities.id"))
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_actions.id"))
+    done: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+# Workspace and sync bookkeeping ---------------------------------------------------
+
+
+class ExchangeRate(Base):
+    """How many base-currency units one unit of ``currency`` is worth (exact text)."""
+
+    __tablename__ = "exchange_rates"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    rate: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WorkspaceSetting(Base):
+    """A key/value setting of this store: base currency, current user, client id."""
+
+    __tablename__ = "workspace_settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class OutboxEntry(Base):
+    """A local change waiting for sync, written in the transaction of the edit.
+
+    ``changes`` is a JSON object of column name to new value; for an update it
+    holds only the columns that changed.
+    """
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    operation: Mapped[str] = mapped_column(String(8))
+    changes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
