@@ -29,7 +29,12 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
 def make_engine(database: Path) -> Engine:
     """Create the engine of a local store file, in WAL mode with foreign keys on."""
     database.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite+pysqlite:///{database}")
+    # The pool hands each connection to one thread at a time, so a connection may
+    # be reused by the task runner's worker after the GUI thread opened it.
+    engine = create_engine(
+        f"sqlite+pysqlite:///{database}",
+        connect_args={"check_same_thread": False},
+    )
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 

@@ -1,0 +1,129 @@
+"""Board records: the cards of a series and the totals of a column.
+
+Totals are computed per deal in exact decimals: the weighted amount of a column
+is the sum of each deal's amount times its own probability, never a column
+amount times an average rate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from crmdesk.domain.money import convert, currency_exponent
+from crmdesk.domain.playbook import LocalText, StageKind
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a board card shows of one deal; probability is the effective one."""
+
+    id: uuid.UUID
+    stage_id: uuid.UUID
+    title: str
+    customer: str
+    amount_minor: int | None
+    currency: str
+    expected_close: date | None
+    probability: int
+    manual_probability: int | None
+    checklist_done: int
+    checklist_total: int
+    owner_id: uuid.UUID | None
+    owner: str
+    stage_entered_at: datetime
+
+
+@dataclass(frozen=True)
+class BoardStage:
+    """A column of the board."""
+
+    id: uuid.UUID
+    key: str
+    name: LocalText
+    kind: StageKind
+    position: int
+    default_probability: int
+    checklist_total: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Count, amount total and weighted total of some cards, in the base currency.
+
+    ``count`` includes deals with no amount; the amounts count only deals that have
+    one.
+    """
+
+    count: int
+    amount: Decimal
+    weighted: Decimal
+
+
+def card_amount(card: Card, base: str, rates: dict[str, Decimal]) -> Decimal | None:
+    """Return a card's amount in the base currency, or None when it has none."""
+    if card.amount_minor is None:
+        return None
+    return convert(card.amount_minor, card.currency, base, rates)
+
+
+def totals(cards: Iterable[Card], base: str, rates: dict[str, Decimal]) -> Totals:
+    """Add up cards: count, amount and per-deal weighted amount in ``base``.
+
+    Raises:
+        ValidationError: a card is in a currency with no exchange rate to ``base``.
+    """
+    count = 0
+    amount = Decimal(0)
+    weighted = Decimal(0)
+    for card in cards:
+        count += 1
+        value = card_amount(card, base, rates)
+        if value is None:
+            continue
+        amount += value
+        weighted += value * card.probability / 100
+    quantum = Decimal(1).scaleb(-currency_exponent(base))
+    return Totals(count, amount.quantize(quantum), weighted.quantize(quantum))
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    """Which cards the board shows: by owner, expected close range and search text.
+
+    Empty fields do not filter. The close range is inclusive; cards with no
+    expected close date are hidden when either bound is set.
+    """
+
+    owner_id: uuid.UUID | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    text: str = ""
+
+    def matches(self, card: Card) -> bool:
+        """Return True when ``card`` passes every filter that is set."""
+        if self.owner_id is not None and card.owner_id != self.owner_id:
+            return False
+        if self.close_from is not None or self.close_to is not None:
+            if card.expected_close is None:
+                return False
+            if self.close_from is not None and card.expected_close < self.close_from:
+                return False
+            if self.close_to is not None and card.expected_close > self.close_to:
+                return False
+        needle = self.text.strip().casefold()
+        if needle:
+            haystack = f"{card.title}\n{card.customer}\n{card.owner}".casefold()
+            if needle not in haystack:
+                return False
+        return True
+
+    @property
+    def active(self) -> bool:
+        """True when at least one filter is set."""
+        return bool(
+            self.owner_id or self.close_from or self.close_to or self.text.strip()
+        )

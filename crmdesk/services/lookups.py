@@ -1,0 +1,69 @@
+"""Small lists that forms and filters offer: users, customers, reasons, products."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmdesk.domain.playbook import LocalText, OutcomeResult
+from crmdesk.storage.models import Customer, Reason, User
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An id with the label a list shows for it."""
+
+    id: uuid.UUID
+    label: str
+
+
+@dataclass(frozen=True)
+class ReasonChoice:
+    """A won or lost reason the outcome dialog offers."""
+
+    id: uuid.UUID
+    key: str
+    name: LocalText
+    result: OutcomeResult
+    note_required: bool
+
+
+def list_users(session: Session) -> list[Choice]:
+    """Return every user, sorted by display name."""
+    rows = session.execute(
+        select(User.id, User.display_name)
+        .where(User.deleted_at.is_(None))
+        .order_by(User.display_name)
+    )
+    return [Choice(row.id, row.display_name) for row in rows]
+
+
+def list_customers(session: Session, text: str = "", limit: int = 200) -> list[Choice]:
+    """Return customers whose name contains ``text``, sorted by name."""
+    query = select(Customer.id, Customer.name).where(Customer.deleted_at.is_(None))
+    if text.strip():
+        query = query.where(Customer.name.icontains(text.strip(), autoescape=True))
+    rows = session.execute(query.order_by(Customer.name).limit(limit))
+    return [Choice(row.id, row.name) for row in rows]
+
+
+def list_reasons(session: Session, series_id: uuid.UUID) -> list[ReasonChoice]:
+    """Return the won and lost reasons of a series in their configured order."""
+    rows = session.scalars(
+        select(Reason)
+        .where(Reason.series_id == series_id, Reason.deleted_at.is_(None))
+        .order_by(Reason.result, Reason.position)
+    )
+    return [
+        ReasonChoice(
+            id=row.id,
+            key=row.key,
+            name=LocalText(row.name_en, row.name_zh),
+            result=OutcomeResult(row.result),
+            note_required=row.note_required,
+        )
+        for row in rows
+    ]
