@@ -70,7 +70,7 @@ def create_customer(session: Session, new: NewCustomer, actor: Actor) -> Custome
         updated_at=actor.at,
     )
     session.add(customer)
-    session.flush([customer])
+    session.flush()
     return customer
 
 
@@ -188,7 +188,7 @@ def create_opportunity(
         external_key=new.external_key,
     )
     session.add(opportunity)
-    session.flush([opportunity])
+    session.flush()
     if new.manual_probability is not None:
         set_manual_probability(
             session, opportunity.id, new.manual_probability, actor, "set at creation"

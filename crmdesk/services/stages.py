@@ -390,7 +390,7 @@ def _record_outcome(
         recorded_by=actor.user_id,
     )
     session.add(row)
-    session.flush([row])
+    session.flush()
     if outcome.result is OutcomeResult.WON:
         # The deal is worth what was actually sold; history keeps the estimate.
         opportunity.amount_minor = actual_minor

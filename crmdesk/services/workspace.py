@@ -97,5 +97,5 @@ def ensure_user(
     if user is None:
         user = User(login=login, display_name=display_name, role=role, team_id=team_id)
         session.add(user)
-        session.flush([user])
+        session.flush()
     return user
