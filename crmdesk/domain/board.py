@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from crmdesk.domain.money import convert, currency_exponent
+from crmdesk.domain.money import convert, convert_exact, currency_exponent
 from crmdesk.domain.playbook import LocalText, StageKind
 
 
@@ -73,21 +73,48 @@ def card_amount(card: Card, base: str, rates: dict[str, Decimal]) -> Decimal | N
 def totals(cards: Iterable[Card], base: str, rates: dict[str, Decimal]) -> Totals:
     """Add up cards: count, amount and per-deal weighted amount in ``base``.
 
+    Amounts are summed exactly in minor units per currency (the weighted sum as
+    minor units times percent), and each currency's sum is converted once, so
+    the result does not depend on the order of the cards.
+
     Raises:
         ValidationError: a card is in a currency with no exchange rate to ``base``.
     """
     count = 0
-    amount = Decimal(0)
-    weighted = Decimal(0)
+    amounts: dict[str, int] = {}
+    weighted: dict[str, int] = {}
     for card in cards:
         count += 1
-        value = card_amount(card, base, rates)
-        if value is None:
+        if card.amount_minor is None:
             continue
-        amount += value
-        weighted += value * card.probability / 100
+        amounts[card.currency] = amounts.get(card.currency, 0) + card.amount_minor
+        weighted[card.currency] = (
+            weighted.get(card.currency, 0) + card.amount_minor * card.probability
+        )
+    return Totals(
+        count,
+        sum_in_base(amounts, base, rates),
+        sum_in_base(weighted, base, rates, scale=100),
+    )
+
+
+def sum_in_base(
+    minor_by_currency: dict[str, int],
+    base: str,
+    rates: dict[str, Decimal],
+    *,
+    scale: int = 1,
+) -> Decimal:
+    """Convert per-currency sums of minor units, divided by ``scale``, to ``base``.
+
+    ``scale=100`` turns sums of minor units times a percentage into amounts.
+    """
     quantum = Decimal(1).scaleb(-currency_exponent(base))
-    return Totals(count, amount.quantize(quantum), weighted.quantize(quantum))
+    total = Decimal(0)
+    for currency, minor in minor_by_currency.items():
+        value = Decimal(minor) / scale
+        total += convert_exact(value, currency, base, rates)
+    return total.quantize(quantum, rounding=ROUND_HALF_EVEN)
 
 
 @dataclass(frozen=True)

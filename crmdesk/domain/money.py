@@ -79,12 +79,26 @@ def convert(minor: int, currency: str, base: str, rates: dict[str, Decimal]) -> 
         ValidationError: no rate is known for ``currency``.
     """
     value = Decimal(minor).scaleb(-currency_exponent(currency))
-    if currency != base:
-        rate = rates.get(currency)
-        if rate is None:
-            raise ValidationError(
-                f"no exchange rate from {currency} to {base}: add one in the settings"
-            )
-        value = value * rate
     quantum = Decimal(1).scaleb(-currency_exponent(base))
-    return value.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    return convert_exact(value, currency, base, rates).quantize(
+        quantum, rounding=ROUND_HALF_EVEN
+    )
+
+
+def convert_exact(
+    minor: Decimal, currency: str, base: str, rates: dict[str, Decimal]
+) -> Decimal:
+    """Convert a number of minor units of ``currency`` to ``base``, unrounded.
+
+    Raises:
+        ValidationError: no rate is known for ``currency``.
+    """
+    value = minor.scaleb(-currency_exponent(currency))
+    if currency == base:
+        return value
+    rate = rates.get(currency)
+    if rate is None:
+        raise ValidationError(
+            f"no exchange rate from {currency} to {base}: add one in the settings"
+        )
+    return value * rate
