@@ -4,7 +4,7 @@ Every row of a playbook (state, series, stage, checklist action, reason) is foun
 by its key inside its parent and updated in place. Only attributes whose values
 differ are assigned, so re-installing an unchanged playbook writes nothing and adds
 no outbox entry. Rows whose keys left the file are soft-deleted (``deleted_at``),
-never removed, because stage history and outcomes keep referring to them; a key
+never removed, because stage history and outcomes keep referring to them. A key
 that comes back revives its old row. Removing a stage or series that deals are
 in, or a state that customers are in, is rejected before anything is written.
 """
