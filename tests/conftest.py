@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,3 +34,42 @@ def sessions(store_path: Path) -> Iterator[object]:
     engine, factory = open_store(store_path)
     yield factory
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL (without a database) of a PostgreSQL server for this test session."""
+    from helpers.postgres import server_url, unavailable
+
+    try:
+        with server_url() as url:
+            yield url
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
+        unavailable(str(error))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_sessions(request: pytest.FixtureRequest, store_path: Path) -> Iterator[object]:
+    """A session factory on a migrated store: a SQLite file, then PostgreSQL.
+
+    Tests using it run once per database, to show the same SQL runs on both.
+    """
+    from crmdesk.storage.db import make_session_factory, upgrade
+
+    if request.param == "sqlite":
+        from crmdesk.storage.db import open_store
+
+        engine, factory = open_store(store_path)
+        yield factory
+        engine.dispose()
+        return
+
+    import sqlalchemy as sa
+    from helpers.postgres import fresh_database
+
+    base = request.getfixturevalue("pg_server")
+    with fresh_database(base) as url:
+        engine = sa.create_engine(url)
+        upgrade(engine)
+        yield make_session_factory(engine)
+        engine.dispose()

@@ -1,0 +1,429 @@
+"""The team lead's pipeline review: funnel, distribution, conversion, win rates,
+forecast, and the deals behind each number.
+
+The SQL lives in ``crmdesk.storage.report_queries`` and runs unchanged on SQLite
+and PostgreSQL; this module converts money to the base currency exactly and
+builds the report records of ``crmdesk.domain.reports``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmdesk.domain.board import sum_in_base
+from crmdesk.domain.dates import business_zone, day_end, day_start, months_earlier
+from crmdesk.domain.errors import NotFoundError, ValidationError
+from crmdesk.domain.playbook import LocalText, StageKind
+from crmdesk.domain.reports import (
+    ConversionRow,
+    Distribution,
+    DistributionCell,
+    DistributionRow,
+    Forecast,
+    ForecastRow,
+    Funnel,
+    FunnelRow,
+    Period,
+    ReportFilter,
+    StageRef,
+    WinRateRow,
+    share,
+)
+from crmdesk.services.workspace import base_currency, exchange_rates, get_setting
+from crmdesk.storage import report_queries as q
+from crmdesk.storage.models import Product, Series, Stage, Team, User
+
+BUSINESS_TIME_ZONE = "business_time_zone"
+DEFAULT_TIME_ZONE = "UTC"
+WIN_RATE_GROUPS = ("stage", "rep", "product", "team")
+
+
+def _scope(report_filter: ReportFilter) -> q.DealScope:
+    return q.DealScope(
+        report_filter.series_id, report_filter.team_id, report_filter.owner_id
+    )
+
+
+def _stage_refs(session: Session, series_id: uuid.UUID | None) -> list[StageRef]:
+    series_names = {
+        row.id: LocalText(row.name_en, row.name_zh)
+        for row in session.scalars(select(Series))
+    }
+    return [
+        StageRef(
+            id=stage.id,
+            series=series_names[stage.series_id],
+            key=stage.key,
+            name=LocalText(stage.name_en, stage.name_zh),
+            kind=StageKind(stage.kind),
+            position=stage.position,
+            default_probability=stage.default_probability,
+        )
+        for stage in q.stage_refs(session, series_id)
+    ]
+
+
+def _open_stages(session: Session, series_id: uuid.UUID | None) -> list[StageRef]:
+    return [s for s in _stage_refs(session, series_id) if s.kind is StageKind.OPEN]
+
+
+class _Money:
+    """Per-currency sums of minor units, converted to the base currency once."""
+
+    def __init__(self, session: Session) -> None:
+        self.base = base_currency(session)
+        self.rates = exchange_rates(session)
+
+    def total(self, minor_by_currency: dict[str, int], scale: int = 1) -> Decimal:
+        return sum_in_base(minor_by_currency, self.base, self.rates, scale=scale)
+
+
+def _sum_by_currency(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    sums: dict[str, int] = defaultdict(int)
+    for currency, minor in pairs:
+        sums[currency] += minor
+    return dict(sums)
+
+
+def funnel(session: Session, report_filter: ReportFilter) -> Funnel:
+    """Open deals and their expected amount per stage; won and lost in the window.
+
+    The expected-close window of the filter selects open deals; for won and lost
+    deals it is matched against the outcome's close date.
+    """
+    money = _Money(session)
+    scope = _scope(report_filter)
+    window = (report_filter.close_from, report_filter.close_to)
+    aggregates = q.open_aggregates(session, scope, *window)
+    rows = []
+    for stage in _open_stages(session, report_filter.series_id):
+        mine = [a for a in aggregates if a.stage_id == stage.id]
+        rows.append(
+            FunnelRow(
+                stage=stage,
+                count=sum(a.deals for a in mine),
+                amount=money.total(
+                    _sum_by_currency((a.currency, a.amount_minor) for a in mine)
+                ),
+            )
+        )
+    won = q.outcome_aggregates(session, scope, "won", *window)
+    lost = q.outcome_aggregates(session, scope, "lost", *window)
+    return Funnel(
+        currency=money.base,
+        rows=rows,
+        won_count=sum(a.deals for a in won),
+        won_amount=money.total(
+            _sum_by_currency((a.currency, a.amount_minor) for a in won)
+        ),
+        lost_count=sum(a.deals for a in lost),
+        lost_amount=money.total(
+            _sum_by_currency((a.currency, a.amount_minor) for a in lost)
+        ),
+    )
+
+
+def forecast(session: Session, report_filter: ReportFilter) -> Forecast:
+    """Weighted open deals per stage expected to close in the window, plus won deals.
+
+    Each open deal counts its amount times its own probability (manual when set,
+    else the stage default). Deals won with a close date in the window count at
+    their actual amount; lost deals never count.
+    """
+    money = _Money(session)
+    scope = _scope(report_filter)
+    window = (report_filter.close_from, report_filter.close_to)
+    aggregates = q.open_aggregates(session, scope, *window)
+    rows = []
+    for stage in _open_stages(session, report_filter.series_id):
+        mine = [a for a in aggregates if a.stage_id == stage.id]
+        rows.append(
+            ForecastRow(
+                stage=stage,
+                count=sum(a.deals for a in mine),
+                amount=money.total(
+                    _sum_by_currency((a.currency, a.amount_minor) for a in mine)
+                ),
+                weighted=money.total(
+                    _sum_by_currency(
+                        (a.currency, a.weighted_minor_percent) for a in mine
+                    ),
+                    scale=100,
+                ),
+            )
+        )
+    won = q.outcome_aggregates(session, scope, "won", *window)
+    weighted = money.total(
+        _sum_by_currency((a.currency, a.weighted_minor_percent) for a in aggregates),
+        scale=100,
+    )
+    return Forecast(
+        currency=money.base,
+        rows=rows,
+        weighted=weighted,
+        won_count=sum(a.deals for a in won),
+        won_amount=money.total(
+            _sum_by_currency((a.currency, a.amount_minor) for a in won)
+        ),
+    )
+
+
+def deals_behind(
+    session: Session, report_filter: ReportFilter, figure: str | uuid.UUID
+) -> list[uuid.UUID]:
+    """Return the deals behind a funnel or forecast figure.
+
+    ``figure`` is a stage id (the open deals of that row), ``"open"`` (all open
+    deals of the report), ``"won"`` or ``"lost"`` (deals with that outcome in the
+    window).
+    """
+    scope = _scope(report_filter)
+    window = (report_filter.close_from, report_filter.close_to)
+    if figure in ("won", "lost"):
+        return q.outcome_deal_ids(session, scope, str(figure), *window)
+    if figure == "open":
+        return q.open_deal_ids(session, scope, *window)
+    if isinstance(figure, uuid.UUID):
+        return q.open_deal_ids(session, scope, *window, stage_id=figure)
+    raise ValidationError(
+        f"unknown report figure {figure!r}: use a stage id, open, won or lost"
+    )
+
+
+def _zone(session: Session) -> str:
+    return get_setting(session, BUSINESS_TIME_ZONE) or DEFAULT_TIME_ZONE
+
+
+def distribution(
+    session: Session,
+    report_filter: ReportFilter,
+    as_of: date,
+    compare: tuple[date, ...] | None = None,
+) -> Distribution:
+    """Each open stage's share of count and amount at the end of each date.
+
+    The state on a past date is rebuilt from stage history, with the amount as it
+    was then. By default ``as_of`` is compared with the same day one month and
+    one year earlier. The filter's close window selects deals by the expected
+    close date they had on each date.
+    """
+    zone = business_zone(_zone(session))
+    money = _Money(session)
+    dates = (as_of, *(compare or (months_earlier(as_of, 1), months_earlier(as_of, 12))))
+    stages = _open_stages(session, report_filter.series_id)
+    open_ids = {stage.id for stage in stages}
+    per_date: list[dict[uuid.UUID, list[q.StateAt]]] = []
+    for day in dates:
+        grouped: dict[uuid.UUID, list[q.StateAt]] = defaultdict(list)
+        for state in q.states_at(session, _scope(report_filter), day_end(day, zone)):
+            if state.stage_id in open_ids and _in_window(state, report_filter):
+                grouped[state.stage_id].append(state)
+        per_date.append(grouped)
+
+    cells_by_stage: dict[uuid.UUID, list[DistributionCell]] = defaultdict(list)
+    for grouped in per_date:
+        amounts = {
+            stage_id: money.total(
+                _sum_by_currency((s.currency, s.amount_minor or 0) for s in states)
+            )
+            for stage_id, states in grouped.items()
+        }
+        total_count = sum(len(states) for states in grouped.values())
+        total_amount = sum(amounts.values(), Decimal(0))
+        for stage in stages:
+            states = grouped.get(stage.id, [])
+            amount = amounts.get(stage.id, Decimal(0))
+            cells_by_stage[stage.id].append(
+                DistributionCell(
+                    count=len(states),
+                    amount=amount,
+                    count_share=share(len(states), total_count),
+                    amount_share=share(amount, total_amount),
+                    deal_ids=tuple(s.opportunity_id for s in states),
+                )
+            )
+    rows = [DistributionRow(stage, tuple(cells_by_stage[stage.id])) for stage in stages]
+    return Distribution(currency=money.base, dates=dates, rows=rows)
+
+
+def _in_window(state: q.StateAt, report_filter: ReportFilter) -> bool:
+    if report_filter.close_from is None and report_filter.close_to is None:
+        return True
+    if state.expected_close is None:
+        return False
+    if (
+        report_filter.close_from is not None
+        and state.expected_close < report_filter.close_from
+    ):
+        return False
+    return not (
+        report_filter.close_to is not None
+        and state.expected_close > report_filter.close_to
+    )
+
+
+def conversion(
+    session: Session,
+    report_filter: ReportFilter,
+    period: Period,
+    stage_ids: list[uuid.UUID] | None = None,
+) -> list[ConversionRow]:
+    """Conversion cohorts of open stages over a period, one row per stage.
+
+    The cohort of a stage is the deals in it when the period starts (at midnight
+    in the business time zone); each is classified once by where it stands when
+    the period ends, however often it moved between. The close window of the
+    filter does not apply: the period is the window.
+    """
+    zone = business_zone(_zone(session))
+    scope = _scope(report_filter)
+    start = day_start(period.start, zone)
+    end = day_end(period.end, zone)
+    stages = {s.id: s for s in _stage_refs(session, report_filter.series_id)}
+    wanted = [
+        s
+        for s in stages.values()
+        if s.kind is StageKind.OPEN and (stage_ids is None or s.id in stage_ids)
+    ]
+    at_start = {
+        s.opportunity_id: s.stage_id for s in q.states_at(session, scope, start)
+    }
+    at_end = {s.opportunity_id: s.stage_id for s in q.states_at(session, scope, end)}
+    deleted = q.deleted_before(session, list(at_start), end)
+
+    rows = []
+    for stage in wanted:
+        cohort = [deal for deal, stage_id in at_start.items() if stage_id == stage.id]
+        buckets: dict[str, list[uuid.UUID]] = defaultdict(list)
+        for deal in cohort:
+            buckets[_classify(stage, stages.get(at_end[deal]), deal in deleted)].append(
+                deal
+            )
+        rows.append(
+            ConversionRow(
+                stage=stage,
+                period=period,
+                cohort=len(cohort),
+                moved=len(buckets["moved"]),
+                stayed=len(buckets["stayed"]),
+                moved_back=len(buckets["moved_back"]),
+                dropped=len(buckets["dropped"]),
+                moved_ids=tuple(buckets["moved"]),
+                stayed_ids=tuple(buckets["stayed"]),
+                moved_back_ids=tuple(buckets["moved_back"]),
+                dropped_ids=tuple(buckets["dropped"]),
+            )
+        )
+    return rows
+
+
+def _classify(start: StageRef, end: StageRef | None, deleted: bool) -> str:
+    if deleted or end is None or end.kind is StageKind.LOST:
+        return "dropped"
+    if end.kind is StageKind.WON or end.position > start.position:
+        return "moved"
+    if end.id == start.id:
+        return "stayed"
+    return "moved_back"
+
+
+def win_rates(
+    session: Session, report_filter: ReportFilter, by: str = "stage"
+) -> list[WinRateRow]:
+    """Historical win rates of closed deals, by reached stage, rep, product or team.
+
+    A closed deal is one whose current outcome is won or lost, with its close
+    date in the filter's window. By stage, a deal counts for every stage its
+    history reached, once each; the stage's default rate stands beside it.
+    """
+    if by not in WIN_RATE_GROUPS:
+        raise ValidationError(
+            f"unknown grouping {by!r}: use one of {', '.join(WIN_RATE_GROUPS)}"
+        )
+    closed = q.closed_deals_by(
+        session,
+        _scope(report_filter),
+        by,
+        report_filter.close_from,
+        report_filter.close_to,
+    )
+    won: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
+    lost: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
+    for deal in closed:
+        (won if deal.won else lost)[deal.group_id].append(deal.opportunity_id)
+
+    if by == "stage":
+        return [
+            WinRateRow(
+                group=stage.name.en,
+                group_id=stage.id,
+                won=len(won[stage.id]),
+                lost=len(lost[stage.id]),
+                default_probability=stage.default_probability,
+                won_ids=tuple(won[stage.id]),
+                lost_ids=tuple(lost[stage.id]),
+            )
+            for stage in _open_stages(session, report_filter.series_id)
+        ]
+    names = _group_names(session, by)
+    groups = sorted(set(won) | set(lost), key=lambda g: names.get(g, ""))
+    return [
+        WinRateRow(
+            group=names.get(group, ""),
+            group_id=group,
+            won=len(won[group]),
+            lost=len(lost[group]),
+            default_probability=None,
+            won_ids=tuple(won[group]),
+            lost_ids=tuple(lost[group]),
+        )
+        for group in groups
+    ]
+
+
+def _group_names(session: Session, by: str) -> dict[uuid.UUID | None, str]:
+    names: dict[uuid.UUID | None, str]
+    if by == "rep":
+        names = dict(session.execute(select(User.id, User.display_name)).tuples())
+    elif by == "product":
+        names = dict(session.execute(select(Product.id, Product.name)).tuples())
+    else:
+        names = dict(session.execute(select(Team.id, Team.name)).tuples())
+    names[None] = "(none)"
+    return names
+
+
+def find_stage(session: Session, series_id: uuid.UUID | None, value: str) -> StageRef:
+    """Return the open stage named by an id, key or English or Chinese name.
+
+    Raises:
+        NotFoundError: no open stage matches; the message lists the choices.
+    """
+    stages = _open_stages(session, series_id)
+    wanted = value.strip().casefold()
+    for stage in stages:
+        labels = {
+            str(stage.id),
+            stage.key.casefold(),
+            stage.name.en.casefold(),
+            stage.name.zh,
+        }
+        if wanted in labels or value.strip() in labels:
+            return stage
+    choices = ", ".join(sorted({stage.key for stage in stages}))
+    raise NotFoundError(f"stage {value!r} not found: use one of {choices}")
+
+
+def stage_of(session: Session, stage_id: uuid.UUID) -> Stage:
+    """Return a stage row by id."""
+    stage = session.get(Stage, stage_id)
+    if stage is None:
+        raise NotFoundError(f"stage {stage_id} not found")
+    return stage
