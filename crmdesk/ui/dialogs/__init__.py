@@ -1,0 +1,1 @@
+"""Dialogs of the interface: each collects input and returns a typed value."""

@@ -1,0 +1,24 @@
+"""The event hub: one QObject that announces what a write changed.
+
+Whoever writes through the task runner (the board, the detail panel, dialogs,
+imports) emits here once the write committed. Each view decides whether the
+change concerns it and refreshes only what it shows.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+
+class EventHub(QObject):
+    """Change announcements shared by every view of the main window.
+
+    Signals:
+        deals_changed(list): ids (``uuid.UUID``) of deals that were created,
+            edited, moved or deleted.
+        series_changed(object): the ``uuid.UUID`` of a series whose stages,
+            rules or reasons changed, so its board must load again.
+    """
+
+    deals_changed = Signal(list)
+    series_changed = Signal(object)
