@@ -23,9 +23,9 @@ Handler = Callable[[argparse.Namespace, cli_context.CliContext], int]
 
 
 def _command_modules() -> list[ModuleType]:
-    from crmdesk.cli import board, demo, imports, move, series
+    from crmdesk.cli import board, demo, imports, move, report, series
 
-    return [series, board, move, imports, demo]
+    return [series, board, move, imports, demo, report]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,11 @@ from sqlalchemy.orm import Session
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.playbook import Playbook, SeriesDef, StageDef
+from crmdesk.services.workspace import (
+    BASE_CURRENCY,
+    get_setting,
+    set_base_currency,
+)
 from crmdesk.storage import playbook_repo
 from crmdesk.storage.models import (
     ChecklistAction,
@@ -58,7 +63,9 @@ def playbook_digest(playbook: Playbook) -> str:
 def install_playbook(session: Session, playbook: Playbook) -> PlaybookRow:
     """Write ``playbook`` into the store, or update the stored playbook of its key.
 
-    Teams named by the series are created when missing. The caller commits.
+    Teams named by the series are created when missing. A store with no base
+    currency yet takes the playbook's, so its totals read in that currency. The
+    caller commits.
 
     Raises:
         PlaybookConflictError: the new version drops or changes the kind of a stage
@@ -68,6 +75,8 @@ def install_playbook(session: Session, playbook: Playbook) -> PlaybookRow:
             (possible only for a playbook built in code, not read from a file).
     """
     _check_state_references(playbook)
+    if get_setting(session, BASE_CURRENCY) is None:
+        set_base_currency(session, playbook.base_currency)
     row = playbook_repo.playbook_by_key(session, playbook.key)
     if row is not None:
         _check_conflicts(session, row, playbook)

@@ -391,11 +391,16 @@ def win_rates(
 def _group_names(session: Session, by: str) -> dict[uuid.UUID | None, str]:
     names: dict[uuid.UUID | None, str]
     if by == "rep":
-        names = dict(session.execute(select(User.id, User.display_name)).tuples())
+        names = {
+            row[0]: row[1]
+            for row in session.execute(select(User.id, User.display_name))
+        }
     elif by == "product":
-        names = dict(session.execute(select(Product.id, Product.name)).tuples())
+        names = {
+            row[0]: row[1] for row in session.execute(select(Product.id, Product.name))
+        }
     else:
-        names = dict(session.execute(select(Team.id, Team.name)).tuples())
+        names = {row[0]: row[1] for row in session.execute(select(Team.id, Team.name))}
     names[None] = "(none)"
     return names
 
