@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crmdesk.domain.errors import NotFoundError
 from crmdesk.domain.playbook import LocalText, OutcomeResult
-from crmdesk.storage.models import Customer, Reason, User
+from crmdesk.storage.models import Customer, Opportunity, Reason, User
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,39 @@ def list_reasons(session: Session, series_id: uuid.UUID) -> list[ReasonChoice]:
         )
         for row in rows
     ]
+
+
+def find_opportunity(session: Session, value: str) -> uuid.UUID:
+    """Return the id of the live deal named by its id or its external key.
+
+    Raises:
+        NotFoundError: no live deal has this id or key, or several imported deals
+            share the key; the message says what to pass instead.
+    """
+    wanted = value.strip()
+    try:
+        deal_id = uuid.UUID(wanted)
+    except ValueError:
+        deal_id = None
+    if deal_id is not None:
+        found = session.get(Opportunity, deal_id)
+        if found is not None and found.deleted_at is None:
+            return found.id
+    rows = session.execute(
+        select(Opportunity.id, Opportunity.external_source).where(
+            Opportunity.external_key == wanted, Opportunity.deleted_at.is_(None)
+        )
+    ).all()
+    if len(rows) == 1:
+        found_id: uuid.UUID = rows[0].id
+        return found_id
+    if rows:
+        sources = ", ".join(sorted(str(row.external_source) for row in rows))
+        raise NotFoundError(
+            f"deal key {value!r} is ambiguous: deals from {sources} share it. "
+            "Name the deal by its id"
+        )
+    raise NotFoundError(
+        f"deal {value!r} not found: pass a deal id or the external key of an "
+        "imported deal"
+    )

@@ -1,0 +1,373 @@
+"""Measure board opening, stage moves, the Maven import and memory on a big store.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/run.py            # 100,000 demo deals
+    .venv/bin/python benchmarks/run.py --deals 20000 --repeat 3
+
+The script builds its stores under a temporary folder, prints a table and writes
+the figures, with the machine they were measured on, to
+``benchmarks/results/latest.json``. docs/benchmarks.md describes the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+MAVEN_DATA = ROOT.parent / "shared" / "data" / "maven-crm-sales-opportunities"
+BOARD_SERIES = "new-customer"
+DEMO_TODAY = date(2025, 6, 30)
+
+# The card fields of a board, written by hand with the same joins as the board
+# query: customer and owner names, and the number of ticked checklist actions of
+# the deal's current stage.
+BARE_CARDS_SQL = """
+SELECT o.id, o.stage_id, o.title, c.name, o.amount_minor, o.currency,
+       o.expected_close, o.manual_probability, o.owner_id, u.display_name,
+       o.stage_entered_at, coalesce(d.done, 0)
+FROM opportunities AS o
+LEFT JOIN customers AS c ON c.id = o.customer_id
+LEFT JOIN users AS u ON u.id = o.owner_id
+LEFT JOIN (
+    SELECT i.opportunity_id, a.stage_id, count(*) AS done
+    FROM checklist_items AS i
+    JOIN checklist_actions AS a ON a.id = i.action_id
+    WHERE i.done = 1 AND a.deleted_at IS NULL
+    GROUP BY i.opportunity_id, a.stage_id
+) AS d ON d.opportunity_id = o.id AND d.stage_id = o.stage_id
+WHERE o.series_id = ? AND o.deleted_at IS NULL
+ORDER BY o.stage_entered_at DESC, o.id
+"""
+
+
+@dataclass
+class Figure:
+    """One measured figure; ``baseline`` names the figure a ratio is taken over."""
+
+    name: str
+    median: float
+    unit: str
+    target: str
+    samples: list[float]
+    baseline: str | None = None
+    met: bool | None = None
+
+
+def machine() -> dict[str, Any]:
+    """Describe the machine and software versions the figures come from."""
+    import PySide6
+    import sqlalchemy
+
+    model = ""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True)
+        for line in lscpu.stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        model = platform.processor()
+    memory_kib = 0
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory_kib = int(line.split()[1])
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "pyside6": PySide6.__version__,
+    }
+
+
+def timed(function: Callable[[], object], repeat: int) -> list[float]:
+    """Run ``function`` ``repeat`` times; return the wall times in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def build_demo(folder: Path, deals: int) -> tuple[Path, float]:
+    from crmdesk.services.demo import generate_demo
+    from crmdesk.storage.db import open_store
+
+    database = folder / "demo.sqlite3"
+    engine, sessions = open_store(database)
+    started = time.perf_counter()
+    generate_demo(sessions, deals, seed=7, today=DEMO_TODAY)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return database, elapsed
+
+
+def open_board(sessions: Any, series_id: uuid.UUID) -> Any:
+    """Open a board as the app does: query, fill the model, paint it once."""
+    from crmdesk.services.board import load_board
+    from crmdesk.ui.board.columns import BoardColumns
+    from crmdesk.ui.board.model import BoardModel
+
+    with sessions() as session:
+        board = load_board(session, series_id)
+    model = BoardModel("zh_CN")
+    model.load(board.stages, board.cards, board.currency, board.rates)
+    columns = BoardColumns(model)
+    columns.resize(1600, 900)
+    columns.grab()
+    return board, model, columns
+
+
+def measure_board(database: Path, repeat: int) -> tuple[Figure, Figure, Figure, int]:
+    from crmdesk.services.playbooks import find_series
+    from crmdesk.storage.db import open_store
+    from crmdesk.ui.board.export import ensure_application
+
+    ensure_application()
+    engine, sessions = open_store(database)
+    with sessions() as session:
+        series_id = find_series(session, BOARD_SERIES).id
+    board, _model, _columns = open_board(sessions, series_id)
+    cards = len(board.cards)
+
+    board_samples = timed(lambda: open_board(sessions, series_id), repeat)
+    engine.dispose()
+
+    connection = sqlite3.connect(database)
+
+    def bare_select() -> None:
+        rows = connection.execute(BARE_CARDS_SQL, (series_id.hex,)).fetchall()
+        if len(rows) != cards:
+            raise RuntimeError(f"bare SELECT returned {len(rows)} rows, not {cards}")
+
+    bare_samples = timed(bare_select, repeat)
+    connection.close()
+    board_median = statistics.median(board_samples)
+    bare_median = statistics.median(bare_samples)
+    ratio = board_median / bare_median
+    return (
+        Figure(
+            f"board open, {cards:,} cards (query + model + first paint)",
+            board_median,
+            "ms",
+            "<= 300 ms",
+            board_samples,
+            met=board_median <= 300,
+        ),
+        Figure(
+            f"bare sqlite3 SELECT of the same {cards:,} card rows",
+            bare_median,
+            "ms",
+            "",
+            bare_samples,
+        ),
+        Figure(
+            "board open / bare SELECT",
+            ratio,
+            "x",
+            "<= 3x",
+            [ratio],
+            baseline="bare sqlite3 SELECT of the same card rows, same run",
+            met=ratio <= 3,
+        ),
+        cards,
+    )
+
+
+def measure_moves(database: Path, moves: int) -> Figure:
+    """Move one deal back and forth between two open stages, one commit per move."""
+    from sqlalchemy import select
+
+    from crmdesk.services.context import Actor, ChangeSource
+    from crmdesk.services.playbooks import find_series
+    from crmdesk.services.stages import move_opportunity, set_checklist_action
+    from crmdesk.storage.db import open_store
+    from crmdesk.storage.models import Opportunity
+
+    engine, sessions = open_store(database)
+    with sessions.begin() as session:
+        series = find_series(session, BOARD_SERIES)
+        first, second = series.open_stages[1], series.open_stages[2]
+        deal_id = session.scalars(
+            select(Opportunity.id).where(Opportunity.stage_id == first.id).limit(1)
+        ).one()
+        actor = Actor(None, ChangeSource.CLI)
+        for action in first.checklist:
+            set_checklist_action(session, deal_id, action.id, True, actor)
+
+    targets = [second.id if index % 2 == 0 else first.id for index in range(moves)]
+    samples = []
+    for target in targets:
+        started = time.perf_counter()
+        with sessions.begin() as session:
+            move_opportunity(session, deal_id, target, Actor(None, ChangeSource.CLI))
+        samples.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    median = statistics.median(samples)
+    return Figure(
+        f"stage move ({moves} moves of one deal, each committed)",
+        median,
+        "ms",
+        "<= 20 ms",
+        samples,
+        met=median <= 20,
+    )
+
+
+def measure_maven(folder: Path, repeat: int) -> Figure:
+    from crmdesk.services.imports.maven import import_maven_store
+    from crmdesk.storage.db import open_store
+
+    samples = []
+    for index in range(repeat):
+        database = folder / f"maven-{index}.sqlite3"
+        engine, _sessions = open_store(database)
+        engine.dispose()
+        started = time.perf_counter()
+        import_maven_store(database, MAVEN_DATA)
+        samples.append(time.perf_counter() - started)
+    median = statistics.median(samples)
+    return Figure(
+        "Maven import into a new store (8,800 deals)",
+        median,
+        "s",
+        "<= 3 s",
+        samples,
+        met=median <= 3,
+    )
+
+
+def measure_memory(database: Path, repeat: int) -> Figure:
+    samples = []
+    for _ in range(repeat):
+        output = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(database)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        samples.append(float(output.strip().splitlines()[-1]))
+    median = statistics.median(samples)
+    return Figure(
+        "peak memory (VmHWM) of a process with that board open",
+        median,
+        "MB",
+        "< 300 MB",
+        samples,
+        met=median < 300,
+    )
+
+
+def memory_child(database: Path) -> None:
+    """Open the board in this fresh process and print the peak RSS in MB."""
+    from crmdesk.services.playbooks import find_series
+    from crmdesk.storage.db import open_store
+    from crmdesk.ui.board.export import ensure_application
+
+    ensure_application()
+    engine, sessions = open_store(database)
+    with sessions() as session:
+        series_id = find_series(session, BOARD_SERIES).id
+    kept = open_board(sessions, series_id)
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                print(int(line.split()[1]) / 1024)
+    del kept
+    engine.dispose()
+
+
+def print_table(figures: list[Figure]) -> None:
+    width = max(len(figure.name) for figure in figures)
+    print(f"{'figure':<{width}}  {'median':>10}  {'target':<10}  met")
+    for figure in figures:
+        met = ""
+        if figure.met is not None:
+            met = "yes" if figure.met else "NO"
+        value = f"{figure.median:,.2f} {figure.unit}"
+        print(f"{figure.name:<{width}}  {value:>10}  {figure.target:<10}  {met}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deals", type=int, default=100_000, help="demo deals")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per figure")
+    parser.add_argument("--moves", type=int, default=200, help="stage moves timed")
+    parser.add_argument(
+        "--store", type=Path, help="reuse this demo store instead of generating one"
+    )
+    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return 0
+
+    folder = Path(tempfile.mkdtemp(prefix="crmdesk-bench-"))
+    try:
+        figures = []
+        if args.store:
+            database = folder / "demo.sqlite3"
+            shutil.copyfile(args.store, database)
+        else:
+            print(f"generating {args.deals:,} demo deals in {folder} ...", flush=True)
+            database, seconds = build_demo(folder, args.deals)
+            figures.append(
+                Figure(
+                    f"demo --deals {args.deals} (one run)",
+                    seconds,
+                    "s",
+                    "<= 60 s",
+                    [seconds],
+                    met=seconds <= 60,
+                )
+            )
+        board, bare, ratio, _cards = measure_board(database, args.repeat)
+        figures += [board, bare, ratio]
+        figures.append(measure_memory(database, 3))
+        figures.append(measure_moves(database, args.moves))
+        figures.append(measure_maven(folder, max(3, args.repeat // 2)))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    print_table(figures)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "deals": args.deals,
+        "repeat": args.repeat,
+        "machine": machine(),
+        "figures": [asdict(figure) for figure in figures],
+    }
+    RESULTS.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    print(f"figures written to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
