@@ -365,3 +365,70 @@ class OutboxEntry(Base):
     operation: Mapped[str] = mapped_column(String(8))
     changes: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Sync bookkeeping (local schema 0002). ``tx_group`` is shared by the entries
+    # of one session transaction, so the server applies them whole or not at all;
+    # ``base_version`` and ``base_values`` are the row's server version and the
+    # changed columns' values before the edit (the merge base); ``hlc`` is the
+    # hybrid logical clock stamp. ``status`` is pending, acked or failed; acked
+    # rows are kept (pruned to the newest) so ``seq`` never goes back.
+    mutation_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=new_id)
+    tx_group: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    base_version: Mapped[int] = mapped_column(Integer, default=0)
+    base_values: Mapped[str] = mapped_column(Text, default="{}")
+    hlc: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncShadow(Base):
+    """The last server-confirmed image of a synced row: the merge base.
+
+    ``data`` is the row as the server sent it (JSON); ``buckets`` the JSON list of
+    buckets that delivered it. The working copy is this plus pending outbox
+    changes replayed on top.
+    """
+
+    __tablename__ = "sync_shadow"
+
+    table_name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    row_version: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[str] = mapped_column(Text)
+    buckets: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class SyncState(Base):
+    """Sync state by key: client id, clock, server generation, bucket cursors."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SyncIssue(Base):
+    """A conflict or refusal from sync, kept until the user resolves it.
+
+    ``mine``, ``theirs`` and ``base`` are JSON values (of ``field`` when set, else
+    of the changed fields). ``state`` is open or resolved.
+    """
+
+    __tablename__ = "sync_issues"
+    __table_args__ = (Index("ix_sync_issues_row", "table_name", "row_id"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    kind: Mapped[str] = mapped_column(String(30))
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    field: Mapped[str | None] = mapped_column(String(60))
+    mine: Mapped[str | None] = mapped_column(Text)
+    theirs: Mapped[str | None] = mapped_column(Text)
+    base: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text, default="")
+    mutation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    client_seq: Mapped[int | None] = mapped_column(Integer)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,462 @@
+"""One sync round: push the outbox, then pull every bucket, config first.
+
+``SyncEngine(local_sessions, connect).run_once()`` is all a caller needs: the GUI
+runs it on its task runner, ``crmdesk sync`` runs it once. ``connect`` returns a
+new psycopg connection logged in as this user (see crmdesk.sync.credentials).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from crmdesk.sync import local
+from crmdesk.sync.hlc import HybridClock, pack
+
+log = logging.getLogger(__name__)
+
+# The local schema version every push carries (local Alembic revision 0002).
+CLIENT_SCHEMA = 2
+PUSH_BATCH = 500
+PULL_PAGE = 2000
+
+Connect = Callable[[], psycopg.Connection[Any]]
+
+
+class SyncError(Exception):
+    """A sync round could not run; ``kind`` says why, the message what to do."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class SyncResult:
+    """What one round did."""
+
+    pushed: int = 0
+    pulled: int = 0
+    issues: list[uuid.UUID] = field(default_factory=list)
+    removed: int = 0
+    resynced: bool = False
+    clock_ahead: bool = False
+    new_client_id: bool = False
+    seconds: float = 0.0
+
+
+def _error(error: psycopg.Error) -> SyncError:
+    state = getattr(error, "sqlstate", None) or ""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+    if state == "CR001":
+        return SyncError("upgrade_required", text)
+    if state == "CR002" or state.startswith("28"):
+        return SyncError("login_refused", text)
+    if isinstance(error, psycopg.OperationalError):
+        lowered = text.lower()
+        if "authentication" in lowered or "password" in lowered or "role" in lowered:
+            return SyncError("login_refused", f"the server refused the login: {text}")
+        return SyncError("unreachable", f"cannot reach the server: {text}")
+    return SyncError("server_error", text)
+
+
+class SyncEngine:
+    """Sync one local store with the server, one round at a time."""
+
+    def __init__(self, local_sessions: sessionmaker[Session], connect: Connect) -> None:
+        bind = local_sessions.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise TypeError("local_sessions must be bound to an engine")
+        self._engine: Engine = bind
+        self._connect = connect
+
+    # The round ------------------------------------------------------------------
+
+    def run_once(self) -> SyncResult:
+        """Push pending changes, then pull every bucket until it is drained."""
+        started = time.perf_counter()
+        result = SyncResult()
+        try:
+            with self._connect() as pg:
+                me = pg.execute("SELECT sync.me()").fetchone()
+                if me is None or me[0] is None:
+                    raise SyncError(
+                        "login_refused",
+                        "this login is not a crmdesk user on the server: ask an "
+                        "admin to run crmdesk server add-user",
+                    )
+                pg.commit()
+                self._push(pg, result)
+                self._pull(pg, result, me[0])
+        except psycopg.Error as error:
+            raise _error(error) from error
+        result.seconds = time.perf_counter() - started
+        log.info(
+            "sync round: pushed %d, pulled %d, %d new issues, %.3f s",
+            result.pushed,
+            result.pulled,
+            len(result.issues),
+            result.seconds,
+        )
+        return result
+
+    # Push -----------------------------------------------------------------------
+
+    def _pending(self) -> tuple[uuid.UUID, list[Any]]:
+        with local.write_transaction(self._engine) as connection:
+            client = local.client_id(connection)
+            rows = connection.execute(
+                select(local.outbox)
+                .where(local.outbox.c.status == local.PENDING)
+                .order_by(local.outbox.c.seq)
+            ).all()
+        return client, list(rows)
+
+    def _push(self, pg: psycopg.Connection[Any], result: SyncResult) -> None:
+        client, entries = self._pending()
+        if not entries:
+            return
+        groups = [
+            [_mutation(entry) for entry in members]
+            for _group, members in groupby(entries, key=lambda e: e.tx_group)
+        ]
+        batch: list[list[dict[str, Any]]] = []
+        size = 0
+        for group in groups:
+            batch.append(group)
+            size += len(group)
+            if size >= PUSH_BATCH:
+                client = self._push_batch(pg, client, batch, result)
+                batch, size = [], 0
+        if batch:
+            self._push_batch(pg, client, batch, result)
+
+    def _push_batch(
+        self,
+        pg: psycopg.Connection[Any],
+        client: uuid.UUID,
+        batch: list[list[dict[str, Any]]],
+        result: SyncResult,
+    ) -> uuid.UUID:
+        try:
+            row = pg.execute(
+                "SELECT sync.push(%s, %s, %s)", (client, CLIENT_SCHEMA, Jsonb(batch))
+            ).fetchone()
+            pg.commit()
+        except psycopg.Error as error:
+            pg.rollback()
+            if getattr(error, "sqlstate", None) not in ("CR003", "CR004"):
+                self._note_attempt(batch, str(error))
+                raise
+            # This client id is taken, or a restored backup reuses sequence
+            # numbers with other content: continue under a new id.
+            log.warning("server refused client id %s: %s", client, error)
+            with local.write_transaction(self._engine) as connection:
+                client = local.new_id()
+                local.set_state(connection, "client_id", str(client))
+            result.new_client_id = True
+            row = pg.execute(
+                "SELECT sync.push(%s, %s, %s)", (client, CLIENT_SCHEMA, Jsonb(batch))
+            ).fetchone()
+            pg.commit()
+        assert row is not None
+        self._record(row[0], result)
+        return client
+
+    def _note_attempt(self, batch: list[list[dict[str, Any]]], message: str) -> None:
+        seqs = [m["seq"] for group in batch for m in group]
+        with local.write_transaction(self._engine) as connection:
+            connection.execute(
+                update(local.outbox)
+                .where(local.outbox.c.seq.in_(seqs))
+                .values(attempts=local.outbox.c.attempts + 1, last_error=message[:500])
+            )
+
+    def _record(self, reply: dict[str, Any], result: SyncResult) -> None:
+        """Store the server's answers: ack entries, keep issues, fold in images."""
+        touched: dict[tuple[str, uuid.UUID], None] = {}
+        with local.write_transaction(self._engine) as connection:
+            for answer in reply["results"]:
+                seq = int(answer["seq"])
+                table_name = str(answer["table"])
+                row_id = uuid.UUID(str(answer["row_id"]))
+                status = local.FAILED if answer["status"] == "rejected" else local.ACKED
+                connection.execute(
+                    update(local.outbox)
+                    .where(local.outbox.c.seq == seq)
+                    .values(status=status)
+                )
+                result.pushed += 1
+                if "clock_ahead" in answer.get("flags", []):
+                    result.clock_ahead = True
+                for issue in answer.get("issues", []):
+                    result.issues.append(
+                        local.add_issue(
+                            connection,
+                            kind=str(issue["kind"]),
+                            table_name=table_name,
+                            row_id=row_id,
+                            field=issue.get("field"),
+                            mine=issue.get("mine"),
+                            theirs=issue.get("theirs"),
+                            base=issue.get("base"),
+                            message=str(issue.get("message", "")),
+                            mutation_id=uuid.UUID(str(answer["mutation_id"])),
+                            client_seq=seq,
+                        )
+                    )
+                merged = answer.get("merged_into")
+                if merged and not answer.get("replayed"):
+                    target = uuid.UUID(str(merged))
+                    local.delete_row(connection, table_name, row_id)
+                    connection.execute(
+                        update(local.outbox)
+                        .where(local.outbox.c.table_name == table_name)
+                        .where(local.outbox.c.row_id == row_id)
+                        .where(local.outbox.c.status == local.PENDING)
+                        .values(row_id=target)
+                    )
+                    row_id = target
+                image = answer.get("image")
+                if image:
+                    _fold_image(connection, table_name, row_id, image, bucket=None)
+                touched[(table_name, row_id)] = None
+            for table_name, row_id in touched:
+                local.rebuild_row(connection, table_name, row_id)
+            _prune_acked(connection)
+
+    # Pull -----------------------------------------------------------------------
+
+    def _pull(self, pg: psycopg.Connection[Any], result: SyncResult, me: Any) -> None:
+        buckets_row = pg.execute("SELECT sync.my_buckets()").fetchone()
+        pg.commit()
+        buckets: list[str] = list(buckets_row[0] or []) if buckets_row else []
+        with local.write_transaction(self._engine) as connection:
+            resync = local.get_state(connection, "resync") == "1"
+            known = set(json.loads(local.get_state(connection, "buckets") or "[]"))
+            if known - set(buckets):
+                # A bucket was dropped (a new team or role): start over.
+                resync = True
+            if resync:
+                _start_resync(connection)
+            local.set_state(connection, "buckets", json.dumps(buckets))
+            local.set_workspace_user(connection, uuid.UUID(str(me)))
+        header = self._pull_bucket(pg, buckets[0], result) if buckets else None
+        if header is not None and self._needs_resync(header):
+            with local.write_transaction(self._engine) as connection:
+                _start_resync(connection)
+            result.resynced = True
+            header = self._pull_bucket(pg, buckets[0], result)
+        for bucket in buckets[1:]:
+            self._pull_bucket(pg, bucket, result)
+        with local.write_transaction(self._engine) as connection:
+            if local.get_state(connection, "resync") == "1":
+                result.removed += _finish_resync(connection, result)
+                result.resynced = True
+            if header is not None:
+                local.set_state(connection, "generation", str(header["generation"]))
+                local.set_state(connection, "last_pull_at", str(header["server_time"]))
+                if HybridClock().ahead_of(int(header["server_ms"])):
+                    result.clock_ahead = True
+
+    def _needs_resync(self, header: dict[str, Any]) -> bool:
+        if header.get("xid_ahead"):
+            raise SyncError(
+                "server_restored",
+                "the server's change log is ahead of its transaction counter (was "
+                "it restored from a logical dump?): an admin must start a new "
+                "server generation before clients can sync",
+            )
+        with local.write_transaction(self._engine) as connection:
+            generation = local.get_state(connection, "generation")
+            last_pull = local.get_state(connection, "last_pull_at")
+        if generation is not None and generation != str(header["generation"]):
+            log.warning("server generation changed: resyncing")
+            return True
+        if last_pull is not None:
+            horizon = datetime.fromisoformat(str(header["tombstone_horizon"]))
+            if horizon > datetime.fromisoformat(last_pull):
+                log.warning("last pull is older than the tombstone horizon: resyncing")
+                return True
+        return False
+
+    def _pull_bucket(
+        self, pg: psycopg.Connection[Any], bucket: str, result: SyncResult
+    ) -> dict[str, Any] | None:
+        header: dict[str, Any] | None = None
+        while True:
+            with local.write_transaction(self._engine) as connection:
+                cursor = local.get_state(connection, f"cursor:{bucket}") or "0:0"
+            txid, change = cursor.split(":")
+            rows = pg.execute(
+                "SELECT kind, tbl, row_id, op, txid::text, change_id, data "
+                "FROM sync.pull(%s, %s::xid8, %s, %s)",
+                (bucket, txid, int(change), PULL_PAGE),
+            ).fetchall()
+            pg.commit()
+            page_header = rows[0][6]
+            horizon = rows[0][4]
+            if header is None:
+                header = page_header
+            page = rows[1:]
+            with local.write_transaction(self._engine) as connection:
+                clock = HybridClock(int(local.get_state(connection, "hlc") or 0))
+                newest = pack(int(page_header["server_ms"]))
+                for _kind, tbl, row_id, op, _txid, _change, data in page:
+                    result.pulled += 1
+                    if op == "remove":
+                        result.removed += _remove(
+                            connection, tbl, row_id, bucket, result
+                        )
+                        continue
+                    if data is None:
+                        continue
+                    _fold_image(connection, tbl, row_id, data, bucket=bucket)
+                    newest = max(newest, _newest_stamp(data))
+                local.set_state(connection, "hlc", str(clock.receive(newest)))
+                if len(page) == PULL_PAGE:
+                    position = f"{page[-1][4]}:{page[-1][5]}"
+                else:
+                    position = f"{horizon}:0"
+                local.set_state(connection, f"cursor:{bucket}", position)
+            if len(page) < PULL_PAGE:
+                return header
+
+
+def _mutation(entry: Any) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "mutation_id": str(entry.mutation_id),
+        "table": entry.table_name,
+        "row_id": str(entry.row_id),
+        "op": entry.operation,
+        "fields": json.loads(entry.changes),
+        "base_version": entry.base_version,
+        "base_values": json.loads(entry.base_values or "{}"),
+        "hlc": entry.hlc,
+    }
+
+
+def _newest_stamp(data: dict[str, Any]) -> int:
+    meta = data.get("field_meta") or {}
+    return max((int(m.get("hlc", 0)) for m in meta.values()), default=0)
+
+
+def _fold_image(
+    connection: Connection,
+    table_name: str,
+    row_id: uuid.UUID,
+    data: dict[str, Any],
+    *,
+    bucket: str | None,
+) -> None:
+    """Take a server image into the shadow if it is newer, and rebuild the row."""
+    if table_name not in local.SYNCED_TABLES:
+        return
+    version = int(data["row_version"])
+    shadow = local.get_shadow(connection, table_name, row_id)
+    buckets = set() if shadow is None else shadow[2]
+    if bucket is not None:
+        buckets.add(bucket)
+    if shadow is not None and version <= shadow[0]:
+        if bucket is not None and bucket not in shadow[2]:
+            local.set_shadow_buckets(connection, table_name, row_id, buckets)
+        return
+    local.put_shadow(connection, table_name, row_id, version, data, buckets)
+    local.rebuild_row(connection, table_name, row_id)
+
+
+def _remove(
+    connection: Connection,
+    table_name: str,
+    row_id: uuid.UUID,
+    bucket: str,
+    result: SyncResult,
+) -> int:
+    """A row left ``bucket``; drop it locally once it is in no bucket of ours."""
+    shadow = local.get_shadow(connection, table_name, row_id)
+    if shadow is None:
+        return 0
+    buckets = shadow[2]
+    buckets.discard(bucket)
+    if buckets:
+        local.set_shadow_buckets(connection, table_name, row_id, buckets)
+        return 0
+    _forget(connection, table_name, row_id, result)
+    return 1
+
+
+def _forget(
+    connection: Connection, table_name: str, row_id: uuid.UUID, result: SyncResult
+) -> None:
+    """Remove a row this user may no longer see; pending edits become an issue."""
+    pending = local.pending_entries(connection, table_name, row_id)
+    if pending:
+        mine: dict[str, Any] = {}
+        for entry in pending:
+            mine.update(json.loads(entry.changes))
+        result.issues.append(
+            local.add_issue(
+                connection,
+                kind="no_longer_visible",
+                table_name=table_name,
+                row_id=row_id,
+                mine=mine,
+                message="this row is no longer yours (reassigned or moved to "
+                "another team); your unsent changes to it are kept here",
+                mutation_id=pending[-1].mutation_id,
+                client_seq=pending[-1].seq,
+            )
+        )
+        connection.execute(
+            update(local.outbox)
+            .where(local.outbox.c.seq.in_([e.seq for e in pending]))
+            .values(status=local.FAILED, last_error="no longer visible")
+        )
+    local.delete_row(connection, table_name, row_id)
+
+
+def _start_resync(connection: Connection) -> None:
+    """Forget every cursor and bucket membership; the next pulls start over."""
+    local.delete_state(connection, "cursor:")
+    connection.execute(update(local.shadow_table).values(buckets="[]"))
+    local.set_state(connection, "resync", "1")
+
+
+def _finish_resync(connection: Connection, result: SyncResult) -> int:
+    """Drop rows no bucket delivered during the resync."""
+    stale = connection.execute(
+        select(local.shadow_table.c.table_name, local.shadow_table.c.row_id).where(
+            local.shadow_table.c.buckets == "[]"
+        )
+    ).all()
+    for table_name, row_id in stale:
+        _forget(connection, table_name, row_id, result)
+    local.delete_state(connection, "resync")
+    return len(stale)
+
+
+def _prune_acked(connection: Connection) -> None:
+    """Delete acknowledged entries except the newest, so ``seq`` keeps rising."""
+    newest = connection.execute(
+        select(local.outbox.c.seq).order_by(local.outbox.c.seq.desc()).limit(1)
+    ).scalar()
+    if newest is None:
+        return
+    connection.execute(
+        local.outbox.delete()
+        .where(local.outbox.c.status != local.PENDING)
+        .where(local.outbox.c.seq < newest)
+    )

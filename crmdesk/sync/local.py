@@ -1,0 +1,308 @@
+"""The local side of sync: shadow rows, working-copy rebuilds, state and issues.
+
+Everything here runs on a Core connection inside one write transaction opened by
+:func:`write_transaction`. Writes go through Core statements, which the outbox
+journal (an ORM flush listener) does not see, so applying server rows never
+creates outbox entries.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    Engine,
+    Table,
+    Uuid,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from crmdesk.domain.ids import new_id
+from crmdesk.storage.models import (
+    Base,
+    OutboxEntry,
+    SyncIssue,
+    SyncShadow,
+    SyncState,
+    WorkspaceSetting,
+)
+from crmdesk.storage.types import UtcDateTime
+
+PENDING = "pending"
+ACKED = "acked"
+FAILED = "failed"
+
+SYNCED_TABLES: dict[str, Table] = {
+    mapper.local_table.name: mapper.local_table  # type: ignore[misc]
+    for mapper in Base.registry.mappers
+    if getattr(mapper.class_, "__synced__", False)
+}
+
+outbox = OutboxEntry.__table__
+shadow_table = SyncShadow.__table__
+state_table = SyncState.__table__
+issue_table = SyncIssue.__table__
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """Open a local write transaction for applying server data.
+
+    Foreign keys are off inside it: a user may see a deal whose customer belongs
+    to a team they cannot read, and rows of one page may arrive children first.
+    The server holds the integrity; the local store mirrors what it may see.
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so reading pending outbox
+    entries and rewriting rows cannot interleave with an edit in the app.
+    """
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+# Sync state ---------------------------------------------------------------------
+
+
+def get_state(connection: Connection, key: str) -> str | None:
+    """Return a sync state value, or None."""
+    value = connection.execute(
+        select(state_table.c.value).where(state_table.c.key == key)
+    ).scalar()
+    return None if value is None else str(value)
+
+
+def set_state(connection: Connection, key: str, value: str) -> None:
+    """Store a sync state value."""
+    statement = sqlite_insert(state_table).values(key=key, value=value)
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["key"], set_={"value": value})
+    )
+
+
+def delete_state(connection: Connection, prefix: str) -> None:
+    """Delete every sync state key starting with ``prefix``."""
+    connection.execute(delete(state_table).where(state_table.c.key.startswith(prefix)))
+
+
+def client_id(connection: Connection) -> uuid.UUID:
+    """Return this installation's client id, minting one on first use."""
+    value = get_state(connection, "client_id")
+    if value is None:
+        fresh = new_id()
+        set_state(connection, "client_id", str(fresh))
+        return fresh
+    return uuid.UUID(value)
+
+
+def set_workspace_user(connection: Connection, user_id: uuid.UUID) -> None:
+    """Make the server's user for this login the store's current user."""
+    table = WorkspaceSetting.__table__
+    statement = sqlite_insert(table).values(key="current_user", value=str(user_id))
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["key"], set_={"value": str(user_id)}
+        )
+    )
+
+
+# Values -------------------------------------------------------------------------
+
+
+def from_json(table: Table, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn a JSON row (server image or outbox change) into column values."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name not in data or column.name == "version":
+            continue
+        value = data[column.name]
+        if value is not None:
+            kind = column.type
+            if isinstance(kind, Uuid):
+                value = uuid.UUID(str(value))
+            elif isinstance(kind, UtcDateTime):
+                moment = datetime.fromisoformat(str(value))
+                value = (
+                    moment.replace(tzinfo=UTC)
+                    if moment.tzinfo is None
+                    else moment.astimezone(UTC)
+                )
+            elif isinstance(kind, Date):
+                value = date.fromisoformat(str(value)[:10])
+            elif isinstance(kind, Boolean):
+                value = bool(value)
+        values[column.name] = value
+    return values
+
+
+# Shadow and working copy --------------------------------------------------------
+
+
+def get_shadow(
+    connection: Connection, table_name: str, row_id: uuid.UUID
+) -> tuple[int, dict[str, Any], set[str]] | None:
+    """Return (version, data, buckets) of a row's shadow, or None."""
+    row = connection.execute(
+        select(shadow_table.c.row_version, shadow_table.c.data, shadow_table.c.buckets)
+        .where(shadow_table.c.table_name == table_name)
+        .where(shadow_table.c.row_id == row_id)
+    ).first()
+    if row is None:
+        return None
+    return int(row[0]), json.loads(row[1]), set(json.loads(row[2]))
+
+
+def put_shadow(
+    connection: Connection,
+    table_name: str,
+    row_id: uuid.UUID,
+    version: int,
+    data: dict[str, Any],
+    buckets: set[str],
+) -> None:
+    """Insert or replace a row's shadow."""
+    values = {
+        "table_name": table_name,
+        "row_id": row_id,
+        "row_version": version,
+        "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
+        "buckets": json.dumps(sorted(buckets)),
+    }
+    statement = sqlite_insert(shadow_table).values(**values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["table_name", "row_id"],
+            set_={k: v for k, v in values.items() if k not in ("table_name", "row_id")},
+        )
+    )
+
+
+def set_shadow_buckets(
+    connection: Connection, table_name: str, row_id: uuid.UUID, buckets: set[str]
+) -> None:
+    """Replace the bucket list of a row's shadow."""
+    connection.execute(
+        update(shadow_table)
+        .where(shadow_table.c.table_name == table_name)
+        .where(shadow_table.c.row_id == row_id)
+        .values(buckets=json.dumps(sorted(buckets)))
+    )
+
+
+def drop_shadow(connection: Connection, table_name: str, row_id: uuid.UUID) -> None:
+    """Delete a row's shadow."""
+    connection.execute(
+        delete(shadow_table)
+        .where(shadow_table.c.table_name == table_name)
+        .where(shadow_table.c.row_id == row_id)
+    )
+
+
+def pending_entries(
+    connection: Connection, table_name: str, row_id: uuid.UUID
+) -> list[Any]:
+    """Return the pending outbox entries of one row, oldest first."""
+    return list(
+        connection.execute(
+            select(outbox)
+            .where(outbox.c.table_name == table_name)
+            .where(outbox.c.row_id == row_id)
+            .where(outbox.c.status == PENDING)
+            .order_by(outbox.c.seq)
+        ).all()
+    )
+
+
+def rebuild_row(connection: Connection, table_name: str, row_id: uuid.UUID) -> None:
+    """Rewrite the working row as its shadow plus its pending changes replayed."""
+    table = SYNCED_TABLES[table_name]
+    shadow = get_shadow(connection, table_name, row_id)
+    pending = pending_entries(connection, table_name, row_id)
+    if shadow is None and not any(e.operation == "insert" for e in pending):
+        connection.execute(delete(table).where(table.c.id == row_id))
+        return
+    version, data, _buckets = shadow if shadow is not None else (0, {}, set())
+    merged = dict(data)
+    for entry in pending:
+        if entry.operation == "delete":
+            connection.execute(delete(table).where(table.c.id == row_id))
+            return
+        merged.update(json.loads(entry.changes))
+    values = from_json(table, merged)
+    values["id"] = row_id
+    values["version"] = version
+    statement = sqlite_insert(table).values(**values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={k: v for k, v in values.items() if k != "id"},
+        )
+    )
+
+
+def delete_row(connection: Connection, table_name: str, row_id: uuid.UUID) -> None:
+    """Delete a working row and its shadow (the row left every bucket)."""
+    table = SYNCED_TABLES[table_name]
+    connection.execute(delete(table).where(table.c.id == row_id))
+    drop_shadow(connection, table_name, row_id)
+
+
+# Issues -------------------------------------------------------------------------
+
+
+def add_issue(
+    connection: Connection,
+    *,
+    kind: str,
+    table_name: str,
+    row_id: uuid.UUID,
+    field: str | None = None,
+    mine: Any = None,
+    theirs: Any = None,
+    base: Any = None,
+    message: str = "",
+    mutation_id: uuid.UUID | None = None,
+    client_seq: int | None = None,
+) -> uuid.UUID:
+    """Record a sync issue for the user to see and resolve."""
+    issue_id = new_id()
+    connection.execute(
+        insert(issue_table),
+        {
+            "id": issue_id,
+            "kind": kind,
+            "table_name": table_name,
+            "row_id": row_id,
+            "field": field,
+            "mine": json.dumps(mine, ensure_ascii=False),
+            "theirs": json.dumps(theirs, ensure_ascii=False),
+            "base": json.dumps(base, ensure_ascii=False),
+            "message": message,
+            "mutation_id": mutation_id,
+            "client_seq": client_seq,
+            "detected_at": datetime.now(UTC),
+            "state": "open",
+        },
+    )
+    return issue_id

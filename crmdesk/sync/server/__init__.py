@@ -1,0 +1,1 @@
+"""The server side of sync: the PostgreSQL schema and its administration."""

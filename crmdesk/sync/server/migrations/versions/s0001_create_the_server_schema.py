@@ -1,0 +1,1175 @@
+"""create the server schema: domain tables, sync bookkeeping, roles and policies
+
+Revision ID: s0001
+Revises: none
+Create Date: 2026-12-04
+
+The domain tables mirror the local store's synced tables (crmdesk/storage/models.py
+at local schema 0002) and add ``row_version`` (bumped by a trigger under the row
+lock) and ``field_meta`` (per column: the version, hybrid clock stamp and author of
+its last change). Everything else is SQL: the ``sync`` schema, the triggers that
+write the change markers, the push and pull functions and the row-level security
+policies.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import context, op
+
+revision: str = "s0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _create_tables() -> None:
+    op.create_table(
+        "playbooks",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("base_currency", sa.String(length=3), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("loaded_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("family", sa.String(length=120), nullable=False),
+        sa.Column("list_price_minor", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "teams",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("region", sa.String(length=200), nullable=False),
+        sa.Column("lead_id", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    op.create_table(
+        "customer_states",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("playbook_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["playbook_id"],
+            ["playbooks.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("playbook_id", "key"),
+    )
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("login", sa.String(length=120), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=10), nullable=False),
+        sa.Column("team_id", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("login"),
+    )
+    op.create_table(
+        "customers",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("state_id", sa.Uuid(), nullable=True),
+        sa.Column("team_id", sa.Uuid(), nullable=True),
+        sa.Column("owner_id", sa.Uuid(), nullable=True),
+        sa.Column("parent_id", sa.Uuid(), nullable=True),
+        sa.Column("sector", sa.String(length=120), nullable=False),
+        sa.Column("country", sa.String(length=120), nullable=False),
+        sa.Column("phone", sa.String(length=40), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("external_source", sa.String(length=40), nullable=True),
+        sa.Column("external_key", sa.String(length=200), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["customers.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["state_id"],
+            ["customer_states.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("external_source", "external_key"),
+    )
+    op.create_table(
+        "series",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("playbook_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("team_key", sa.String(length=80), nullable=False),
+        sa.Column("start_state_id", sa.Uuid(), nullable=True),
+        sa.Column("end_state_id", sa.Uuid(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("allow_skip", sa.Boolean(), nullable=False),
+        sa.Column("allow_backward", sa.Boolean(), nullable=False),
+        sa.Column("allow_reopen", sa.Boolean(), nullable=False),
+        sa.Column("checklist_gates", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["end_state_id"],
+            ["customer_states.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["playbook_id"],
+            ["playbooks.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["start_state_id"],
+            ["customer_states.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("playbook_id", "key"),
+    )
+    op.create_table(
+        "reasons",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("series_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("result", sa.String(length=8), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("note_required", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["series.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("series_id", "result", "key"),
+    )
+    op.create_table(
+        "stages",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("series_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("default_probability", sa.Integer(), nullable=False),
+        sa.Column("exit_criterion_en", sa.Text(), nullable=False),
+        sa.Column("exit_criterion_zh", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["series.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("series_id", "key"),
+    )
+    op.create_table(
+        "checklist_actions",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("stage_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("activity", sa.String(length=40), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["stage_id"],
+            ["stages.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("stage_id", "key"),
+    )
+    op.create_table(
+        "opportunities",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("series_id", sa.Uuid(), nullable=False),
+        sa.Column("stage_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=True),
+        sa.Column("product_id", sa.Uuid(), nullable=True),
+        sa.Column("owner_id", sa.Uuid(), nullable=True),
+        sa.Column("team_id", sa.Uuid(), nullable=True),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("expected_close", sa.Date(), nullable=True),
+        sa.Column("manual_probability", sa.Integer(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("stage_entered_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("external_source", sa.String(length=40), nullable=True),
+        sa.Column("external_key", sa.String(length=200), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["series.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["stage_id"],
+            ["stages.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("external_source", "external_key"),
+    )
+    op.create_table(
+        "checklist_items",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=False),
+        sa.Column("action_id", sa.Uuid(), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("changed_by", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["action_id"],
+            ["checklist_actions.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["changed_by"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["opportunity_id"],
+            ["opportunities.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("opportunity_id", "action_id"),
+    )
+    op.create_table(
+        "outcomes",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=False),
+        sa.Column("result", sa.String(length=8), nullable=False),
+        sa.Column("reason_id", sa.Uuid(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("actual_amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("actual_date", sa.Date(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_by", sa.Uuid(), nullable=True),
+        sa.Column("reopened_at", sa.DateTime(), nullable=True),
+        sa.Column("reopened_by", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["opportunity_id"],
+            ["opportunities.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["reason_id"],
+            ["reasons.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["reopened_by"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "probability_revisions",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=False),
+        sa.Column("probability", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("changed_by", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["changed_by"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["opportunity_id"],
+            ["opportunities.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "stage_history",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=False),
+        sa.Column("from_stage_id", sa.Uuid(), nullable=True),
+        sa.Column("to_stage_id", sa.Uuid(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("changed_by", sa.Uuid(), nullable=True),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("probability", sa.Integer(), nullable=False),
+        sa.Column("expected_close", sa.Date(), nullable=True),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["changed_by"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_stage_id"],
+            ["stages.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["opportunity_id"],
+            ["opportunities.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_stage_id"],
+            ["stages.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+CONFIG_TABLES = (
+    "playbooks",
+    "products",
+    "teams",
+    "customer_states",
+    "users",
+    "series",
+    "reasons",
+    "stages",
+    "checklist_actions",
+)
+TEAM_TABLES = ("customers",)
+CHILD_TABLES = ("checklist_items", "outcomes", "probability_revisions", "stage_history")
+SYNCED_TABLES = (*CONFIG_TABLES, *TEAM_TABLES, "opportunities", *CHILD_TABLES)
+
+# Fields where a concurrent change keeps the server value and records a conflict;
+# a conflict on ``stage_id`` refuses the whole local transaction (a close or a
+# reopen is a stage move plus outcome and history rows).
+BLOCKING = (
+    "opportunities.stage_id",
+    "opportunities.manual_probability",
+    "opportunities.amount_minor",
+    "opportunities.currency",
+    "opportunities.expected_close",
+    "outcomes.result",
+    "outcomes.actual_amount_minor",
+    "outcomes.actual_date",
+)
+ABORTING = ("opportunities.stage_id",)
+# Bookkeeping fields merged by the hybrid clock without a conflict record.
+SILENT = ("updated_at", "stage_entered_at", "changed_at", "changed_by", "loaded_at")
+
+
+def _roles() -> dict[str, str]:
+    prefix = context.config.attributes.get("role_prefix", "crmdesk")
+    return {
+        "owner": f"{prefix}_owner",
+        "app": f"{prefix}_app",
+        "rep": f"{prefix}_rep",
+        "lead": f"{prefix}_lead",
+        "admin": f"{prefix}_admin",
+        "prefix": prefix,
+    }
+
+
+def _array(values: Sequence[str]) -> str:
+    return "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]::text[]"
+
+
+ROLES_SQL = """
+DO $roles$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{owner}') THEN
+    CREATE ROLE {owner} NOLOGIN BYPASSRLS;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{app}') THEN
+    CREATE ROLE {app} NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{rep}') THEN
+    CREATE ROLE {rep} NOLOGIN IN ROLE {app};
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{lead}') THEN
+    CREATE ROLE {lead} NOLOGIN IN ROLE {app};
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{admin}') THEN
+    CREATE ROLE {admin} NOLOGIN IN ROLE {app};
+  END IF;
+END
+$roles$;
+"""
+
+SYNC_TABLES_SQL = """
+CREATE SCHEMA sync;
+CREATE TABLE sync.server_info (
+  id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  generation uuid NOT NULL DEFAULT gen_random_uuid(),
+  min_client_schema int NOT NULL DEFAULT 2,
+  tombstone_horizon timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00',
+  role_prefix text NOT NULL
+);
+INSERT INTO sync.server_info (role_prefix) VALUES ('{prefix}');
+CREATE SEQUENCE sync.change_seq;
+CREATE TABLE sync.marker (
+  bucket text NOT NULL,
+  tbl text NOT NULL,
+  row_id uuid NOT NULL,
+  txid xid8 NOT NULL,
+  change_id bigint NOT NULL,
+  op text NOT NULL CHECK (op IN ('put', 'delete', 'remove')),
+  row_version bigint NOT NULL,
+  changed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (bucket, tbl, row_id)
+);
+CREATE INDEX marker_cursor ON sync.marker (bucket, txid, change_id);
+CREATE TABLE sync.client (
+  client_id uuid PRIMARY KEY,
+  login text NOT NULL DEFAULT session_user,
+  last_seq bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE sync.applied_mutation (
+  client_id uuid NOT NULL,
+  client_seq bigint NOT NULL,
+  mutation_id uuid NOT NULL,
+  result jsonb NOT NULL,
+  login text NOT NULL DEFAULT session_user,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (client_id, client_seq)
+);
+CREATE TABLE sync.conflict (
+  id bigserial PRIMARY KEY,
+  login text NOT NULL DEFAULT session_user,
+  user_id uuid,
+  team_id uuid,
+  client_id uuid NOT NULL,
+  client_seq bigint NOT NULL,
+  mutation_id uuid NOT NULL,
+  kind text NOT NULL,
+  tbl text NOT NULL,
+  row_id uuid NOT NULL,
+  field text,
+  mine jsonb,
+  theirs jsonb,
+  base jsonb,
+  message text NOT NULL DEFAULT '',
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX conflict_row ON sync.conflict (tbl, row_id);
+CREATE TABLE public.workspace_settings (
+  key varchar(80) PRIMARY KEY,
+  value text NOT NULL
+);
+ALTER TABLE public.workspace_settings OWNER TO {owner};
+GRANT SELECT ON public.workspace_settings TO {app};
+"""
+
+IDENTITY_SQL = """
+CREATE FUNCTION sync.me() RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT id FROM public.users WHERE login = session_user AND deleted_at IS NULL
+$$;
+CREATE FUNCTION sync.my_team() RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT team_id FROM public.users WHERE login = session_user AND deleted_at IS NULL
+$$;
+CREATE FUNCTION sync.my_role() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT role FROM public.users WHERE login = session_user AND deleted_at IS NULL
+$$;
+CREATE FUNCTION sync.my_buckets() RETURNS text[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT array_remove(CASE u.role
+    WHEN 'admin' THEN ARRAY['config', 'all']
+    WHEN 'lead' THEN ARRAY['config', 'team:' || u.team_id, 'lead:' || u.team_id,
+                           'rep:' || u.id]
+    ELSE ARRAY['config', 'team:' || u.team_id, 'rep:' || u.id] END, NULL)
+  FROM public.users u WHERE u.login = session_user AND u.deleted_at IS NULL
+$$;
+CREATE FUNCTION sync.synced_tables() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$ SELECT {synced} $$;
+CREATE FUNCTION sync.row_image(p_tbl text, p_id uuid) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+DECLARE v jsonb;
+BEGIN
+  IF NOT p_tbl = ANY (sync.synced_tables()) THEN RETURN NULL; END IF;
+  EXECUTE format('SELECT to_jsonb(t) FROM public.%I t WHERE t.id = $1', p_tbl)
+    INTO v USING p_id;
+  RETURN v;
+END $$;
+"""
+
+TRIGGERS_SQL = """
+CREATE FUNCTION sync.bump() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_by text := coalesce(nullif(current_setting('crmdesk.client_id', true), ''),
+                        'sql:' || session_user);
+  v_hlc bigint := coalesce(nullif(current_setting('crmdesk.hlc', true), '')::bigint,
+    (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint << 16));
+  v_old jsonb := '{{}}';
+  v_meta jsonb := '{{}}';
+  v_changed jsonb;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    NEW.row_version := 1;
+  ELSE
+    NEW.row_version := OLD.row_version + 1;
+    v_old := to_jsonb(OLD);
+    v_meta := OLD.field_meta;
+  END IF;
+  NEW.version := NEW.row_version;
+  SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_object(
+           'v', NEW.row_version, 'hlc', v_hlc, 'by', v_by)), '{{}}')
+    INTO v_changed
+    FROM jsonb_each(to_jsonb(NEW) - 'row_version' - 'field_meta' - 'version') e
+   WHERE TG_OP = 'INSERT' OR e.value IS DISTINCT FROM v_old -> e.key;
+  NEW.field_meta := v_meta || v_changed;
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION sync.buckets_for(p_tbl text, p_row jsonb) RETURNS text[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE v_parent jsonb;
+BEGIN
+  IF p_row IS NULL THEN RETURN '{{}}'; END IF;
+  IF p_tbl = ANY ({config}) THEN RETURN ARRAY['config']; END IF;
+  IF p_tbl = 'customers' THEN
+    RETURN array_remove(ARRAY['all', 'team:' || (p_row ->> 'team_id')], NULL);
+  END IF;
+  IF p_tbl = 'opportunities' THEN
+    RETURN array_remove(ARRAY['all', 'rep:' || (p_row ->> 'owner_id'),
+                              'lead:' || (p_row ->> 'team_id')], NULL);
+  END IF;
+  SELECT to_jsonb(o) INTO v_parent FROM public.opportunities o
+   WHERE o.id = (p_row ->> 'opportunity_id')::uuid;
+  RETURN sync.buckets_for('opportunities', v_parent);
+END $$;
+
+CREATE FUNCTION sync.write_markers(p_tbl text, p_id uuid, p_old text[], p_new text[],
+                                   p_op text, p_version bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  INSERT INTO sync.marker AS m (bucket, tbl, row_id, txid, change_id, op, row_version)
+  SELECT b.bucket, p_tbl, p_id, pg_current_xact_id(), nextval('sync.change_seq'),
+         b.op, p_version
+    FROM (SELECT o AS bucket, 'remove' AS op FROM unnest(p_old) o
+           WHERE NOT o = ANY (p_new)
+          UNION ALL
+          SELECT n, p_op FROM unnest(p_new) n) b
+  ON CONFLICT (bucket, tbl, row_id) DO UPDATE
+     SET txid = EXCLUDED.txid, change_id = EXCLUDED.change_id, op = EXCLUDED.op,
+         row_version = EXCLUDED.row_version, changed_at = now()
+$$;
+
+CREATE FUNCTION sync.mark() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_old text[] := '{{}}';
+  v_new text[];
+  v_child text;
+  v_row record;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    v_old := sync.buckets_for(TG_TABLE_NAME, to_jsonb(OLD));
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    PERFORM sync.write_markers(TG_TABLE_NAME, OLD.id, v_old, '{{}}', 'remove',
+                               OLD.row_version);
+    RETURN OLD;
+  END IF;
+  v_new := sync.buckets_for(TG_TABLE_NAME, to_jsonb(NEW));
+  PERFORM sync.write_markers(TG_TABLE_NAME, NEW.id, v_old, v_new,
+    CASE WHEN NEW.deleted_at IS NULL THEN 'put' ELSE 'delete' END, NEW.row_version);
+  IF TG_TABLE_NAME = 'opportunities' AND TG_OP = 'UPDATE'
+     AND v_old IS DISTINCT FROM v_new THEN
+    -- The deal changed hands or teams: its child rows follow it between buckets.
+    FOREACH v_child IN ARRAY {children} LOOP
+      FOR v_row IN EXECUTE format(
+          'SELECT id, row_version, deleted_at FROM public.%I WHERE opportunity_id = $1',
+          v_child) USING NEW.id LOOP
+        PERFORM sync.write_markers(v_child, v_row.id, v_old, v_new,
+          CASE WHEN v_row.deleted_at IS NULL THEN 'put' ELSE 'delete' END,
+          v_row.row_version);
+      END LOOP;
+    END LOOP;
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION sync.check_opportunity_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+DECLARE v_changed text;
+BEGIN
+  IF sync.my_role() = 'lead' AND OLD.owner_id IS DISTINCT FROM sync.me() THEN
+    SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO v_changed
+      FROM jsonb_each(to_jsonb(NEW)) e
+     WHERE e.value IS DISTINCT FROM to_jsonb(OLD) -> e.key
+       AND e.key NOT IN ('manual_probability', 'owner_id', 'updated_at',
+                         'row_version', 'field_meta', 'version');
+    IF v_changed IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
+        'a team lead may change only the win probability and the owner of a team '
+        'member''s deal, not %s', v_changed);
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+"""
+
+PULL_SQL = """
+CREATE FUNCTION sync.pull(p_bucket text, p_txid xid8, p_change bigint, p_limit int)
+RETURNS TABLE (kind text, tbl text, row_id uuid, op text, txid xid8,
+               change_id bigint, data jsonb)
+LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+  -- One statement, so the horizon and the markers come from one snapshot: the
+  -- cursor never passes a transaction that is still running.
+  WITH h AS (
+    SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon,
+           pg_snapshot_xmax(pg_current_snapshot()) AS xmax
+  ), page AS (
+    SELECT m.* FROM sync.marker m, h
+     WHERE m.bucket = p_bucket
+       AND (m.txid, m.change_id) > (p_txid, p_change)
+       AND m.txid < h.horizon
+     ORDER BY m.txid, m.change_id
+     LIMIT p_limit
+  )
+  SELECT 'header', NULL, NULL, NULL, h.horizon, NULL::bigint,
+         jsonb_build_object(
+           'server_ms', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+           'server_time', now(),
+           'generation', i.generation,
+           'min_client_schema', i.min_client_schema,
+           'tombstone_horizon', i.tombstone_horizon,
+           'xid_ahead', coalesce((SELECT max(x.txid) FROM sync.marker x
+                                   WHERE x.bucket = p_bucket) >= h.xmax, false))
+    FROM h, sync.server_info i
+  UNION ALL
+  SELECT * FROM (
+    SELECT 'row', p.tbl, p.row_id, p.op, p.txid, p.change_id,
+           CASE WHEN p.op = 'remove' THEN NULL ELSE {images} END
+      FROM page p ORDER BY p.txid, p.change_id) rows
+$$;
+"""
+
+PUSH_SQL = """
+CREATE FUNCTION sync.apply_mutation(p_client uuid, m jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_tbl text := m ->> 'table';
+  v_id uuid := (m ->> 'row_id')::uuid;
+  v_op text := m ->> 'op';
+  v_fields jsonb := coalesce(m -> 'fields', '{{}}');
+  v_base bigint := coalesce((m ->> 'base_version')::bigint, 0);
+  v_base_values jsonb := coalesce(m -> 'base_values', '{{}}');
+  v_hlc bigint := coalesce((m ->> 'hlc')::bigint, 0);
+  v_bound bigint;
+  v_flags jsonb := '[]';
+  v_cols text[];
+  v_list text;
+  v_cur jsonb;
+  v_norm jsonb;
+  v_basev jsonb;
+  v_meta jsonb;
+  v_apply text[] := '{{}}';
+  v_issues jsonb := '[]';
+  v_abort boolean := false;
+  v_restoring boolean;
+  v_deleting boolean;
+  v_merged uuid;
+  v_status text;
+  k text;
+  n int;
+  v_mine jsonb;
+BEGIN
+  IF v_tbl IS NULL OR NOT v_tbl = ANY (sync.synced_tables()) THEN
+    RAISE EXCEPTION 'table % is not synced: this change cannot be sent', v_tbl;
+  END IF;
+  v_bound := (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint
+              + {max_skew_ms}) << 16;
+  IF v_hlc > v_bound THEN
+    v_hlc := v_bound;
+    v_flags := '["clock_ahead"]';
+  END IF;
+  PERFORM set_config('crmdesk.client_id', p_client::text, true);
+  PERFORM set_config('crmdesk.hlc', v_hlc::text, true);
+  SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO v_cols
+    FROM pg_attribute a
+   WHERE a.attrelid = format('public.%I', v_tbl)::regclass AND a.attnum > 0
+     AND NOT a.attisdropped
+     AND a.attname NOT IN ('row_version', 'field_meta', 'version')
+     AND v_fields ? a.attname;
+  v_cols := coalesce(v_cols, '{{}}');
+
+  IF v_op = 'insert' AND v_tbl = 'checklist_items' THEN
+    -- One row per (deal, action): a second tick of the same action is merged
+    -- into the row already there, so inserts commute.
+    SELECT to_jsonb(t) INTO v_cur FROM public.checklist_items t
+     WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
+       AND t.action_id = (v_fields ->> 'action_id')::uuid FOR UPDATE;
+    IF v_cur IS NOT NULL AND (v_cur ->> 'id')::uuid <> v_id THEN
+      v_merged := (v_cur ->> 'id')::uuid;
+      v_id := v_merged;
+      v_op := 'update';
+      v_base := 0;
+      v_fields := v_fields - 'id' - 'opportunity_id' - 'action_id';
+      v_cols := array_remove(array_remove(array_remove(v_cols, 'id'),
+                             'opportunity_id'), 'action_id');
+    END IF;
+  END IF;
+
+  IF v_op = 'insert' THEN
+    SELECT string_agg(format('%I', c), ', ') INTO v_list FROM unnest(v_cols) c;
+    EXECUTE format('INSERT INTO public.%I (%s) SELECT %s FROM '
+                   'jsonb_populate_record(NULL::public.%I, $1)',
+                   v_tbl, v_list, v_list, v_tbl) USING v_fields;
+    RETURN jsonb_build_object('status', 'applied', 'issues', '[]'::jsonb,
+      'flags', v_flags, 'image', sync.row_image(v_tbl, v_id));
+  END IF;
+
+  IF v_op = 'delete' THEN
+    EXECUTE format('UPDATE public.%I SET deleted_at = now() AT TIME ZONE ''UTC'' '
+                   'WHERE id = $1 AND deleted_at IS NULL', v_tbl) USING v_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    v_cur := sync.row_image(v_tbl, v_id);
+    IF n = 0 AND v_cur IS NULL THEN
+      RETURN jsonb_build_object('abort', true, 'status', 'rejected',
+        'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
+          'message', 'the row is not on the server or you may not change it')));
+    END IF;
+    RETURN jsonb_build_object('status', 'applied', 'issues', '[]'::jsonb,
+      'flags', v_flags, 'image', v_cur);
+  END IF;
+
+  IF v_op <> 'update' THEN
+    RAISE EXCEPTION 'unknown operation %: expected insert, update or delete', v_op;
+  END IF;
+  EXECUTE format('SELECT to_jsonb(t) FROM public.%I t WHERE t.id = $1 FOR UPDATE',
+                 v_tbl) INTO v_cur USING v_id;
+  IF v_cur IS NULL THEN
+    RETURN jsonb_build_object('abort', true, 'status', 'rejected',
+      'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
+        'mine', v_fields,
+        'message', 'the row is not on the server or no longer yours to change')));
+  END IF;
+  EXECUTE format('SELECT to_jsonb(jsonb_populate_record(NULL::public.%I, $1)), '
+                 'to_jsonb(jsonb_populate_record(NULL::public.%I, $2))', v_tbl, v_tbl)
+    INTO v_norm, v_basev USING v_fields, v_base_values;
+  v_restoring := v_fields ? 'deleted_at'
+                 AND jsonb_typeof(v_fields -> 'deleted_at') = 'null';
+  v_deleting := v_fields ? 'deleted_at' AND NOT v_restoring;
+  IF v_cur ->> 'deleted_at' IS NOT NULL AND NOT v_restoring AND NOT v_deleting THEN
+    -- Delete wins over an edit; the edit is kept as a conflict with Restore.
+    SELECT coalesce(jsonb_object_agg(c, v_norm -> c), '{{}}') INTO v_mine
+      FROM unnest(v_cols) c;
+    RETURN jsonb_build_object('abort', true, 'status', 'rejected',
+      'issues', jsonb_build_array(jsonb_build_object('kind', 'deleted',
+        'mine', v_mine, 'theirs', v_cur -> 'deleted_at',
+        'message', 'the row was deleted on the server; restore it to keep this edit')));
+  END IF;
+  FOREACH k IN ARRAY v_cols LOOP
+    CONTINUE WHEN k = 'id';
+    CONTINUE WHEN v_norm -> k IS NOT DISTINCT FROM v_cur -> k;
+    v_meta := v_cur -> 'field_meta' -> k;
+    IF k = 'deleted_at' OR v_meta IS NULL OR (v_meta ->> 'v')::bigint <= v_base
+       OR v_meta ->> 'by' = p_client::text THEN
+      v_apply := v_apply || k;
+    ELSIF k = ANY ({silent}) THEN
+      IF v_hlc > (v_meta ->> 'hlc')::bigint THEN v_apply := v_apply || k; END IF;
+    ELSIF (v_tbl || '.' || k) = ANY ({blocking}) THEN
+      v_issues := v_issues || jsonb_build_array(jsonb_build_object(
+        'kind', 'conflict', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
+        'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
+        'message',
+        'changed on the server since you last synced; the server value stays'));
+      IF (v_tbl || '.' || k) = ANY ({aborting}) THEN v_abort := true; END IF;
+    ELSE
+      IF v_hlc > (v_meta ->> 'hlc')::bigint THEN
+        v_apply := v_apply || k;
+      END IF;
+      v_issues := v_issues || jsonb_build_array(jsonb_build_object(
+        'kind', 'also_edited', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
+        'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
+        'kept', CASE WHEN v_hlc > (v_meta ->> 'hlc')::bigint THEN 'mine'
+                     ELSE 'theirs' END,
+        'message',
+        'also edited elsewhere; the later edit by the hybrid clock is kept'));
+    END IF;
+  END LOOP;
+  IF v_abort THEN
+    RETURN jsonb_build_object('abort', true, 'status', 'rejected', 'issues', v_issues);
+  END IF;
+  IF cardinality(v_apply) > 0 THEN
+    SELECT string_agg(format('%I', c), ', ') INTO v_list FROM unnest(v_apply) c;
+    EXECUTE format('UPDATE public.%I t SET (%s) = (SELECT %s FROM '
+                   'jsonb_populate_record(NULL::public.%I, $1)) WHERE t.id = $2',
+                   v_tbl, v_list, v_list, v_tbl) USING v_fields, v_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+      RETURN jsonb_build_object('abort', true, 'status', 'rejected',
+        'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
+          'mine', v_fields, 'message', 'you may not change this row')));
+    END IF;
+  END IF;
+  v_status := CASE WHEN jsonb_array_length(v_issues) = 0 THEN 'applied'
+                   WHEN cardinality(v_apply) > 0 THEN 'partial' ELSE 'conflict' END;
+  RETURN jsonb_build_object('status', v_status, 'issues', v_issues, 'flags', v_flags,
+    'merged_into', v_merged, 'image', sync.row_image(v_tbl, v_id));
+END $$;
+
+CREATE FUNCTION sync.push_group(p_client uuid, p_group jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+DECLARE
+  m jsonb;
+  r jsonb;
+  v_stored sync.applied_mutation;
+  v_replayed jsonb := '[]';
+  v_missing int := 0;
+  v_results jsonb := '[]';
+  v_last bigint;
+  v_current text;
+  v_state text;
+  v_msg text;
+  v_detail text;
+  v_abort jsonb;
+  i jsonb;
+BEGIN
+  FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
+    SELECT * INTO v_stored FROM sync.applied_mutation
+     WHERE client_id = p_client AND client_seq = (m ->> 'seq')::bigint;
+    IF FOUND THEN
+      IF v_stored.mutation_id <> (m ->> 'mutation_id')::uuid THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR004', MESSAGE = format(
+          'client %s sent change %s again with different content (a restored '
+          'backup?): this installation needs a new client id', p_client, m ->> 'seq');
+      END IF;
+      v_replayed := v_replayed || jsonb_build_array(v_stored.result
+                                                    || '{{"replayed": true}}');
+    ELSE
+      v_missing := v_missing + 1;
+    END IF;
+  END LOOP;
+  IF v_missing = 0 THEN RETURN v_replayed; END IF;
+  IF jsonb_array_length(v_replayed) > 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR005', MESSAGE =
+      'part of a local transaction was recorded before: resend it whole';
+  END IF;
+  SELECT last_seq INTO v_last FROM sync.client WHERE client_id = p_client;
+  IF (p_group -> 0 ->> 'seq')::bigint <= v_last THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR006', MESSAGE = format(
+      'change %s of client %s arrived after change %s: resend in order',
+      p_group -> 0 ->> 'seq', p_client, v_last);
+  END IF;
+  BEGIN
+    FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
+      v_current := m ->> 'seq';
+      r := sync.apply_mutation(p_client, m);
+      IF r ? 'abort' THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR010', MESSAGE = 'refused',
+                              DETAIL = (r - 'abort')::text;
+      END IF;
+      v_results := v_results || jsonb_build_array(r || jsonb_build_object(
+        'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
+        'table', m ->> 'table', 'row_id', m ->> 'row_id'));
+    END LOOP;
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
+                            v_detail = PG_EXCEPTION_DETAIL;
+    v_abort := CASE
+      WHEN v_state = 'CR010' THEN v_detail::jsonb
+      WHEN v_state = '42501' THEN jsonb_build_object('issues', jsonb_build_array(
+        jsonb_build_object('kind', 'not_permitted', 'message', v_msg)))
+      ELSE jsonb_build_object('issues', jsonb_build_array(
+        jsonb_build_object('kind', 'rejected', 'message', v_msg))) END;
+    v_results := '[]';
+    FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
+      IF m ->> 'seq' = v_current THEN
+        r := jsonb_build_object('issues', v_abort -> 'issues');
+      ELSE
+        r := jsonb_build_object('issues', jsonb_build_array(jsonb_build_object(
+          'kind', 'group_rejected', 'message',
+          'not applied: another change made in the same action was refused')));
+      END IF;
+      v_results := v_results || jsonb_build_array(r || jsonb_build_object(
+        'status', 'rejected', 'flags', '[]'::jsonb,
+        'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
+        'table', m ->> 'table', 'row_id', m ->> 'row_id',
+        'image', sync.row_image(m ->> 'table', (m ->> 'row_id')::uuid)));
+    END LOOP;
+  END;
+  FOR r IN SELECT value FROM jsonb_array_elements(v_results) LOOP
+    INSERT INTO sync.applied_mutation (client_id, client_seq, mutation_id, result)
+    VALUES (p_client, (r ->> 'seq')::bigint, (r ->> 'mutation_id')::uuid, r - 'image');
+    FOR i IN SELECT value FROM jsonb_array_elements(r -> 'issues') LOOP
+      INSERT INTO sync.conflict (user_id, team_id, client_id, client_seq, mutation_id,
+                                 kind, tbl, row_id, field, mine, theirs, base, message)
+      VALUES (sync.me(), sync.my_team(), p_client, (r ->> 'seq')::bigint,
+              (r ->> 'mutation_id')::uuid, i ->> 'kind', r ->> 'table',
+              (r ->> 'row_id')::uuid, i ->> 'field', i -> 'mine', i -> 'theirs',
+              i -> 'base', coalesce(i ->> 'message', ''));
+    END LOOP;
+  END LOOP;
+  UPDATE sync.client SET last_seq = (p_group -> -1 ->> 'seq')::bigint
+   WHERE client_id = p_client;
+  RETURN v_results;
+END $$;
+
+CREATE FUNCTION sync.push(p_client uuid, p_schema int, p_groups jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_info sync.server_info;
+  v_out jsonb := '[]';
+  g jsonb;
+BEGIN
+  SELECT * INTO v_info FROM sync.server_info;
+  IF p_schema < v_info.min_client_schema THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR001', MESSAGE = format(
+      'this crmdesk is too old for the server (local schema %s, the server needs %s '
+      'or later): upgrade crmdesk; your unsent changes are kept',
+      p_schema, v_info.min_client_schema);
+  END IF;
+  IF sync.me() IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR002', MESSAGE = format(
+      'login %s is not a crmdesk user on this server: ask an admin to run '
+      'crmdesk server add-user', session_user);
+  END IF;
+  INSERT INTO sync.client (client_id) VALUES (p_client) ON CONFLICT DO NOTHING;
+  PERFORM 1 FROM sync.client WHERE client_id = p_client FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR003', MESSAGE = format(
+      'client id %s belongs to another login: this installation needs a new '
+      'client id', p_client);
+  END IF;
+  FOR g IN SELECT value FROM jsonb_array_elements(p_groups) LOOP
+    v_out := v_out || sync.push_group(p_client, g);
+  END LOOP;
+  RETURN jsonb_build_object('results', v_out,
+    'server_ms', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+    'generation', v_info.generation);
+END $$;
+
+CREATE FUNCTION sync.purge_tombstones(p_before timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+DECLARE n bigint;
+BEGIN
+  DELETE FROM sync.marker WHERE op IN ('delete', 'remove') AND changed_at < p_before;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  UPDATE sync.server_info SET tombstone_horizon = p_before
+   WHERE tombstone_horizon < p_before;
+  RETURN n;
+END $$;
+
+CREATE FUNCTION sync.new_generation() RETURNS uuid
+LANGUAGE sql SECURITY INVOKER AS $$
+  UPDATE sync.server_info SET generation = gen_random_uuid() RETURNING generation
+$$;
+"""
+
+
+def _image_case() -> str:
+    arms = " ".join(
+        f"WHEN '{t}' THEN (SELECT to_jsonb(t) FROM public.{t} t WHERE t.id = p.row_id)"
+        for t in SYNCED_TABLES
+    )
+    return f"CASE p.tbl {arms} END"
+
+
+def _policies_sql(table: str) -> str:
+    admin = "(SELECT sync.my_role()) = 'admin'"
+    if table in CONFIG_TABLES:
+        read = "true"
+        write = admin
+    elif table in TEAM_TABLES:
+        read = write = f"({admin} OR team_id = (SELECT sync.my_team()))"
+    elif table == "opportunities":
+        read = write = (
+            f"({admin} OR owner_id = (SELECT sync.me()) OR "
+            "((SELECT sync.my_role()) = 'lead' AND team_id = (SELECT sync.my_team())))"
+        )
+    else:
+        lead = (
+            " OR (SELECT sync.my_role()) = 'lead'"
+            if table == "probability_revisions"
+            else ""
+        )
+        read = (
+            "EXISTS (SELECT 1 FROM public.opportunities o WHERE o.id = opportunity_id)"
+        )
+        write = (
+            "EXISTS (SELECT 1 FROM public.opportunities o WHERE o.id = opportunity_id "
+            f"AND ({admin} OR o.owner_id = (SELECT sync.me()){lead}))"
+        )
+    return f"""
+ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.{table} FORCE ROW LEVEL SECURITY;
+CREATE POLICY {table}_select ON public.{table} FOR SELECT USING ({read});
+CREATE POLICY {table}_insert ON public.{table} FOR INSERT WITH CHECK ({write});
+CREATE POLICY {table}_update ON public.{table} FOR UPDATE USING ({write})
+  WITH CHECK ({write});
+CREATE POLICY {table}_delete ON public.{table} FOR DELETE USING ({admin});
+"""
+
+
+def _table_sql(table: str, roles: dict[str, str]) -> str:
+    return f"""
+ALTER TABLE public.{table}
+  ADD COLUMN row_version bigint NOT NULL DEFAULT 0,
+  ADD COLUMN field_meta jsonb NOT NULL DEFAULT '{{}}';
+ALTER TABLE public.{table} OWNER TO {roles["owner"]};
+CREATE TRIGGER zz_bump BEFORE INSERT OR UPDATE ON public.{table}
+  FOR EACH ROW EXECUTE FUNCTION sync.bump();
+CREATE TRIGGER zz_mark AFTER INSERT OR UPDATE OR DELETE ON public.{table}
+  FOR EACH ROW EXECUTE FUNCTION sync.mark();
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.{table} TO {roles["app"]};
+"""
+
+
+GRANTS_SQL = """
+ALTER SCHEMA sync OWNER TO {owner};
+ALTER TABLE sync.server_info OWNER TO {owner};
+ALTER TABLE sync.marker OWNER TO {owner};
+ALTER TABLE sync.client OWNER TO {owner};
+ALTER TABLE sync.applied_mutation OWNER TO {owner};
+ALTER TABLE sync.conflict OWNER TO {owner};
+ALTER SEQUENCE sync.change_seq OWNER TO {owner};
+GRANT USAGE ON SCHEMA sync TO {app};
+GRANT SELECT ON sync.server_info TO {app};
+GRANT SELECT ON sync.marker TO {app};
+GRANT SELECT, INSERT, UPDATE ON sync.client TO {app};
+GRANT SELECT, INSERT ON sync.applied_mutation TO {app};
+GRANT SELECT, INSERT ON sync.conflict TO {app};
+GRANT USAGE ON SEQUENCE sync.conflict_id_seq TO {app};
+ALTER TABLE sync.marker ENABLE ROW LEVEL SECURITY;
+CREATE POLICY marker_select ON sync.marker FOR SELECT
+  USING ((SELECT sync.my_buckets()) @> ARRAY[bucket]);
+ALTER TABLE sync.client ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sync.client FORCE ROW LEVEL SECURITY;
+CREATE POLICY client_own ON sync.client FOR ALL
+  USING (login = session_user) WITH CHECK (login = session_user);
+ALTER TABLE sync.applied_mutation ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sync.applied_mutation FORCE ROW LEVEL SECURITY;
+CREATE POLICY applied_own ON sync.applied_mutation FOR ALL
+  USING (login = session_user) WITH CHECK (login = session_user);
+ALTER TABLE sync.conflict ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sync.conflict FORCE ROW LEVEL SECURITY;
+CREATE POLICY conflict_select ON sync.conflict FOR SELECT USING (
+  login = session_user OR (SELECT sync.my_role()) = 'admin'
+  OR ((SELECT sync.my_role()) = 'lead' AND team_id = (SELECT sync.my_team())));
+CREATE POLICY conflict_insert ON sync.conflict FOR INSERT
+  WITH CHECK (login = session_user);
+ALTER FUNCTION sync.me() OWNER TO {owner};
+ALTER FUNCTION sync.my_team() OWNER TO {owner};
+ALTER FUNCTION sync.my_role() OWNER TO {owner};
+ALTER FUNCTION sync.my_buckets() OWNER TO {owner};
+ALTER FUNCTION sync.buckets_for(text, jsonb) OWNER TO {owner};
+ALTER FUNCTION sync.write_markers(text, uuid, text[], text[], text, bigint)
+  OWNER TO {owner};
+ALTER FUNCTION sync.mark() OWNER TO {owner};
+REVOKE ALL ON FUNCTION sync.write_markers(text, uuid, text[], text[], text, bigint)
+  FROM PUBLIC;
+REVOKE ALL ON FUNCTION sync.purge_tombstones(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sync.new_generation() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sync.purge_tombstones(timestamptz) TO {admin};
+GRANT EXECUTE ON FUNCTION sync.new_generation() TO {admin};
+"""
+
+
+def upgrade() -> None:
+    roles = _roles()
+    op.execute(ROLES_SQL.format(**roles))
+    _create_tables()
+    op.execute(SYNC_TABLES_SQL.format(**roles))
+    op.execute(IDENTITY_SQL.format(synced=_array(SYNCED_TABLES)))
+    op.execute(
+        TRIGGERS_SQL.format(config=_array(CONFIG_TABLES), children=_array(CHILD_TABLES))
+    )
+    op.execute(
+        "CREATE TRIGGER a_check_lead BEFORE UPDATE ON public.opportunities "
+        "FOR EACH ROW EXECUTE FUNCTION sync.check_opportunity_update();"
+    )
+    for table in SYNCED_TABLES:
+        op.execute(_table_sql(table, roles))
+        op.execute(_policies_sql(table))
+    op.execute(PULL_SQL.format(images=_image_case()))
+    op.execute(
+        PUSH_SQL.format(
+            max_skew_ms=5 * 60 * 1000,
+            silent=_array(SILENT),
+            blocking=_array(BLOCKING),
+            aborting=_array(ABORTING),
+        )
+    )
+    op.execute(GRANTS_SQL.format(**roles))
+
+
+def downgrade() -> None:
+    op.execute("DROP SCHEMA sync CASCADE")
+    for table in reversed(SYNCED_TABLES):
+        op.drop_table(table)
