@@ -75,8 +75,12 @@ def main_window(
     events: EventHub,
     shell_settings: Any,
     shell_translators: Any,
-) -> Any:
-    """A shown main window on the test store, with its series loaded."""
+) -> Iterator[Any]:
+    """A shown main window on the test store, with its series loaded.
+
+    Teardown lets queued tasks finish before qtbot deletes the window, so no
+    callback reaches a deleted widget.
+    """
     from crmdesk.ui.main_window import MainWindow
 
     window = MainWindow(runner, events, shell_settings, shell_translators)
@@ -84,4 +88,5 @@ def main_window(
     window.start()
     window.show()
     assert runner.wait_idle()
-    return window
+    yield window
+    runner.wait_idle()

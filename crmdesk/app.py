@@ -1,0 +1,157 @@
+"""The composition root of the desktop app: builds everything once and runs Qt.
+
+``run_gui`` resolves the folders, sets up logging, opens the store, creates the
+QApplication with its translators, then the task runner, the event hub and the
+main window, and passes each to the parts that need it. Nothing is reached
+through a global except the QApplication and the logging module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from crmdesk import APP_ID, APP_NAME, __version__
+from crmdesk.config.logging_setup import log_start, log_stop, setup_logging
+from crmdesk.config.paths import resolve_paths
+from crmdesk.config.settings import Settings
+from crmdesk.services.context import Actor, ChangeSource
+from crmdesk.services.demo import generate_demo
+from crmdesk.services.imports import import_maven
+from crmdesk.services.imports.report import default_report_path
+from crmdesk.services.workspace import current_user_id
+from crmdesk.storage.db import open_store
+from crmdesk.ui.dialogs.first_start import FirstStartDialog, StartJobs
+from crmdesk.ui.events import EventHub
+from crmdesk.ui.i18n import Translators, resolve_language
+from crmdesk.ui.main_window import MainWindow
+from crmdesk.ui.qt_messages import restore_qt_messages, route_qt_messages
+from crmdesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+def run_gui(parsed_args: argparse.Namespace) -> int:
+    """Start the desktop app and return its exit status.
+
+    Reads ``data_dir`` and ``language`` from the parsed command line.
+    """
+    paths = resolve_paths(getattr(parsed_args, "data_dir", None))
+    paths.ensure()
+    logging_setup = setup_logging(paths.log_dir, console_level=logging.WARNING)
+    log_start(
+        __version__,
+        {
+            "data folder": paths.data_dir,
+            "config folder": paths.config_dir,
+            "log file": logging_setup.log_file,
+        },
+    )
+    settings = Settings.load(paths.config_dir)
+    try:
+        language = resolve_language(
+            getattr(parsed_args, "language", None), settings.language
+        )
+    except ValueError as error:
+        print(f"crmdesk: {error}", file=sys.stderr)
+        logging_setup.close()
+        return 2
+
+    engine, sessions = open_store(paths.database)
+    route_qt_messages()
+    exit_code = 1
+    try:
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        assert isinstance(app, QApplication)
+        app.setApplicationName(APP_NAME)
+        app.setApplicationVersion(__version__)
+        app.setDesktopFileName(APP_ID)
+        translators = Translators(app)
+        translators.install(language)
+
+        runner = TaskRunner(sessions)
+        events = EventHub()
+        window = MainWindow(runner, events, settings, translators)
+        jobs = StartJobs(
+            generate_demo=lambda deals: generate_demo(sessions, deals).deals,
+            import_maven=_maven_importer(paths.data_dir),
+        )
+        offer_first_start(window, runner, jobs)
+        quit_on_signals(app)
+        window.start()
+        window.show()
+        exit_code = app.exec()
+        window.close()
+        runner.shutdown()
+    finally:
+        engine.dispose()
+        log_stop(exit_code)
+        restore_qt_messages()
+        logging_setup.close()
+    return exit_code
+
+
+def quit_on_signals(app: QApplication) -> None:
+    """Quit the event loop on SIGINT and SIGTERM, so settings and logs are closed."""
+
+    def request_quit(signal_number: int, _frame: object) -> None:
+        log.info("received signal %d, quitting", signal_number)
+        app.quit()
+
+    signal.signal(signal.SIGINT, request_quit)
+    signal.signal(signal.SIGTERM, request_quit)
+    # Python runs signal handlers only between bytecodes; a timer gives the
+    # interpreter a turn while Qt's event loop waits.
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
+def offer_first_start(window: MainWindow, runner: TaskRunner, jobs: StartJobs) -> None:
+    """Show the first-start dialog over ``window`` whenever the store has no series."""
+
+    def on_loaded(has_series: bool) -> None:
+        if has_series or window.findChild(FirstStartDialog) is not None:
+            return
+        dialog = FirstStartDialog(runner, jobs, window)
+        dialog.set_language(window.language)
+
+        def finished(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                window.statusBar().showMessage(dialog.summary, 15_000)
+                window.reload()
+            dialog.deleteLater()
+
+        dialog.finished.connect(finished)
+        # Open after the current callback returns, so the window is shown first.
+        QTimer.singleShot(0, dialog.open)
+
+    window.workspace_loaded.connect(on_loaded)
+
+
+def _maven_importer(
+    report_folder: Path,
+) -> Callable[[Any, Path], tuple[int, int, Path | None]]:
+    """Return the first-start import job: a Maven export folder into the store."""
+
+    def run(session: Any, folder: Path) -> tuple[int, int, Path | None]:
+        actor = Actor(current_user_id(session), ChangeSource.IMPORT)
+        report = default_report_path(report_folder, actor.at)
+        result = import_maven(session, folder, actor, report_path=report)
+        log.info(
+            "imported %d deals from %s, %d rows rejected",
+            result.imported,
+            folder,
+            result.rejected,
+        )
+        return result.imported, result.rejected, result.report_path
+
+    return run

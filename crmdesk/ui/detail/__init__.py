@@ -1,0 +1,1 @@
+"""The deal detail panel: fields, stage, win probability, checklist and records."""

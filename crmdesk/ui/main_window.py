@@ -1,0 +1,338 @@
+"""The main window: lays out the boards, filter bar and deal panel, and wires them.
+
+Behaviour lives in the parts: ``SeriesSwitcher`` (one board per series),
+``FilterBar``, ``DetailPanel``, ``WindowActions`` and the dialogs. This module
+only connects their signals and opens dialogs from menu actions.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+    QWidget,
+)
+
+from crmdesk import __version__
+from crmdesk.config.settings import Settings
+from crmdesk.services.lookups import Choice, list_users
+from crmdesk.services.playbooks import SeriesRecord, list_series
+from crmdesk.services.workspace import base_currency
+from crmdesk.ui.actions import WindowActions
+from crmdesk.ui.detail.panel import DetailPanel
+from crmdesk.ui.dialogs.new_customer import NewCustomerDialog
+from crmdesk.ui.dialogs.new_deal import NewDealDialog
+from crmdesk.ui.dialogs.settings import SettingsDialog
+from crmdesk.ui.events import EventHub
+from crmdesk.ui.filter_bar import FilterBar
+from crmdesk.ui.i18n import Translators, resolve_language
+from crmdesk.ui.series_switcher import SeriesSwitcher
+from crmdesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Workspace:
+    series: list[SeriesRecord]
+    users: list[Choice]
+    currency: str
+
+
+def _load_workspace(session: Any) -> _Workspace:
+    return _Workspace(list_series(session), list_users(session), base_currency(session))
+
+
+class MainWindow(QMainWindow):
+    """The crmdesk main window.
+
+    Signals:
+        workspace_loaded(bool): the series list was (re)loaded; True when the
+            store has at least one series.
+    """
+
+    workspace_loaded = Signal(bool)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        events: EventHub,
+        settings: Settings,
+        translators: Translators,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self._runner = runner
+        self._events = events
+        self._settings = settings
+        self._translators = translators
+        self._currency = ""
+        language = translators.language or "en"
+
+        self.switcher = SeriesSwitcher(runner, events, language, self)
+        self.setCentralWidget(self.switcher)
+        self.filter_bar = FilterBar(self)
+        self.filter_toolbar = QToolBar(self)
+        self.filter_toolbar.setObjectName("filters")
+        self.filter_toolbar.setMovable(False)
+        self.filter_toolbar.addWidget(self.filter_bar)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.filter_toolbar)
+        self.detail = DetailPanel(runner, events, language, self)
+        self.detail.setMinimumWidth(360)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail)
+        self.detail.hide()
+
+        self.actions_ = WindowActions(self)
+        self.actions_.view_menu.addAction(self.detail.toggleViewAction())
+        self.deals_label = QLabel(self)
+        self.currency_label = QLabel(self)
+        self.statusBar().addWidget(self.deals_label)
+        self.statusBar().addPermanentWidget(self.currency_label)
+
+        self._connect()
+        self.retranslate()
+        self.resize(1280, 800)
+
+    def _connect(self) -> None:
+        actions = self.actions_
+        actions.new_deal.triggered.connect(self.open_new_deal)
+        actions.new_customer.triggered.connect(self.open_new_customer)
+        actions.export_png.triggered.connect(self.export_png)
+        actions.settings.triggered.connect(self.open_settings)
+        actions.quit.triggered.connect(self.close)
+        actions.find.triggered.connect(self.filter_bar.focus_search)
+        actions.reload.triggered.connect(self.reload)
+        actions.about.triggered.connect(self.show_about)
+        actions.about_qt.triggered.connect(lambda: QMessageBox.aboutQt(self))
+        actions.move_menu.aboutToShow.connect(self._fill_move_menu)
+
+        self.filter_bar.filter_changed.connect(self.switcher.set_filter)
+        self.switcher.current_changed.connect(self._on_series_shown)
+        self.switcher.deal_activated.connect(self.detail.show_deal)
+        self.switcher.counts_changed.connect(self._show_counts)
+        self.switcher.selection_changed.connect(self._on_selection_changed)
+        self.switcher.move_failed.connect(
+            lambda text: self.statusBar().showMessage(text, 10_000)
+        )
+        self._events.series_changed.connect(lambda _series: self.reload())
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("crmdesk"))
+        self.filter_toolbar.setWindowTitle(self.tr("Filters"))
+        self.actions_.retranslate()
+        self._show_counts()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    @property
+    def language(self) -> str:
+        """The interface language in use: zh_CN or en."""
+        return self._translators.language or "en"
+
+    # Loading
+
+    def start(self) -> None:
+        """Restore the window geometry and load the series; call once, before show."""
+        geometry = self._settings.get("window_geometry")
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        state = self._settings.get("window_state")
+        if state:
+            self.restoreState(QByteArray.fromBase64(state.encode("ascii")))
+        self.reload()
+
+    def reload(self) -> None:
+        """Load the series, users and base currency again and refresh every board."""
+        self._runner.run_read(_load_workspace, self._on_workspace, self._on_failed)
+
+    def _on_workspace(self, workspace: _Workspace) -> None:
+        self._currency = workspace.currency
+        self.filter_bar.set_users(workspace.users)
+        current = self.switcher.current_series()
+        wanted = current.id if current else self._settings.last_series_id
+        open_boards = [
+            board
+            for series in workspace.series
+            if (board := self.switcher.board(series.id)) is not None
+        ]
+        self.switcher.set_series(workspace.series, wanted)
+        for board in open_boards:
+            if board.series_id is not None:
+                board.show_series(board.series_id)
+        self.actions_.new_deal.setEnabled(bool(workspace.series))
+        self._show_counts()
+        self.workspace_loaded.emit(bool(workspace.series))
+
+    def _on_failed(self, error: Exception) -> None:
+        log.error("loading the workspace failed", exc_info=error)
+        QMessageBox.critical(
+            self,
+            self.tr("crmdesk"),
+            self.tr("The store could not be read: {error}").format(error=error),
+        )
+
+    def _on_series_shown(self, series_id: uuid.UUID | None) -> None:
+        if series_id is not None:
+            self._settings.set("last_series_id", str(series_id))
+        if self.detail.deal_id is not None:
+            self.detail.clear()
+        self._show_counts()
+
+    # Status bar
+
+    def _show_counts(self) -> None:
+        board = self.switcher.current_board()
+        shown = total = 0
+        if board is not None:
+            model = board.model
+            for stage in model.stages():
+                visible = len(model.visible_cards(stage.id))
+                shown += visible
+                total += visible + model.hidden_count(stage.id)
+        if shown == total:
+            text = self.tr("%n deal(s)", "", total)
+        else:
+            text = self.tr("{shown} of %n deal(s) shown", "", total).format(shown=shown)
+        self.deals_label.setText(text)
+        currency = self._currency or "—"
+        self.currency_label.setText(
+            self.tr("Base currency: {code}").format(code=currency)
+        )
+
+    def _on_selection_changed(self, ids: list[uuid.UUID]) -> None:
+        self.actions_.move_menu.setEnabled(bool(ids))
+
+    # Actions
+
+    def _fill_move_menu(self) -> None:
+        menu = self.actions_.move_menu
+        menu.clear()
+        board = self.switcher.current_board()
+        if board is None:
+            return
+        selected = board.selected_deal_ids()
+        language = self.language
+        for stage in board.stages():
+            action = menu.addAction(stage.name.get(language))
+            action.setEnabled(bool(selected))
+            action.triggered.connect(
+                lambda _checked=False, stage_id=stage.id: board.move_selected(stage_id)
+            )
+        if not selected:
+            hint = menu.addAction(self.tr("Select cards on the board first"))
+            hint.setEnabled(False)
+
+    def open_new_deal(self) -> None:
+        """Open the New deal dialog on the current series."""
+        current = self.switcher.current_series()
+        dialog = NewDealDialog(
+            self._runner,
+            self._events,
+            self.switcher.series(),
+            current.id if current else None,
+            self.language,
+            self,
+        )
+        dialog.exec()
+        dialog.deleteLater()
+
+    def open_new_customer(self) -> None:
+        """Open the New customer dialog."""
+        dialog = NewCustomerDialog(self._runner, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.statusBar().showMessage(self.tr("Customer saved."), 5000)
+        dialog.deleteLater()
+
+    def export_png(self) -> None:
+        """Save the current board as a PNG file the user chooses."""
+        board = self.switcher.current_board()
+        series = self.switcher.current_series()
+        if board is None or series is None:
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Export board as PNG"),
+            f"{series.key}.png",
+            self.tr("PNG images (*.png)"),
+        )
+        if not path:
+            return
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        if board.render_image().save(path):
+            log.info("exported the board of series %s to %s", series.id, path)
+            self.statusBar().showMessage(
+                self.tr("Board saved to {path}").format(path=Path(path).name), 5000
+            )
+        else:
+            QMessageBox.warning(
+                self,
+                self.tr("Export board as PNG"),
+                self.tr(
+                    "The image could not be written to {path}: choose a folder you "
+                    "can write to."
+                ).format(path=path),
+            )
+
+    def open_settings(self) -> None:
+        """Open the Settings dialog and apply a changed language at once."""
+        dialog = SettingsDialog(self._runner, self._settings.language, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.apply_language_setting(dialog.chosen_language)
+            # Totals depend on the base currency and rates, so boards load again.
+            self.reload()
+        dialog.deleteLater()
+
+    def apply_language_setting(self, setting: str) -> None:
+        """Store the language setting and switch the interface to it."""
+        self._settings.set("language", setting)
+        self._settings.save()
+        self.set_language(resolve_language(None, setting))
+
+    def set_language(self, language: str) -> None:
+        """Switch the interface to ``language`` (zh_CN or en) while running."""
+        if language == self._translators.language:
+            return
+        self._translators.install(language)
+        self.switcher.set_language(language)
+        self.detail.set_language(language)
+
+    def show_about(self) -> None:
+        """Show the version and what crmdesk is."""
+        QMessageBox.about(
+            self,
+            self.tr("About crmdesk"),
+            self.tr(
+                "<h3>crmdesk {version}</h3><p>An offline-first desktop CRM for field "
+                "sales teams: opportunities on kanban boards, one per series.</p>"
+            ).format(version=__version__),
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._settings.set(
+            "window_geometry", self.saveGeometry().toBase64().data().decode("ascii")
+        )
+        self._settings.set(
+            "window_state", self.saveState().toBase64().data().decode("ascii")
+        )
+        try:
+            self._settings.save()
+        except OSError as error:
+            log.error("saving settings to %s failed: %s", self._settings.path, error)
+        super().closeEvent(event)

@@ -1,0 +1,48 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>ChecklistView</name>
+    <message numerus="yes">
+        <source>%n required action(s) still open.</source>
+        <translation>
+            <numerusform>%n required action still open.</numerusform>
+            <numerusform>%n required actions still open.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DealListDialog</name>
+    <message numerus="yes">
+        <source>%n deal(s)</source>
+        <translation>
+            <numerusform>%n deal</numerusform>
+            <numerusform>%n deals</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n deleted deal(s) not listed)</source>
+        <translation>
+            <numerusform>(%n deleted deal not listed)</numerusform>
+            <numerusform>(%n deleted deals not listed)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>%n deal(s)</source>
+        <translation>
+            <numerusform>%n deal</numerusform>
+            <numerusform>%n deals</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{shown} of %n deal(s) shown</source>
+        <translation>
+            <numerusform>{shown} of %n deal shown</numerusform>
+            <numerusform>{shown} of %n deals shown</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>

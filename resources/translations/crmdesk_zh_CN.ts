@@ -1,0 +1,1562 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>BoardExport</name>
+    <message>
+        <source>{count} deals · totals in {currency} · {day}</source>
+        <translation>{count} 个商机 · 合计币种 {currency} · {day}</translation>
+    </message>
+    <message>
+        <source>and {count} more</source>
+        <translation>另有 {count} 个</translation>
+    </message>
+</context>
+<context>
+    <name>BoardModel</name>
+    <message>
+        <source>Expected close date has passed.</source>
+        <translation>已过预计成交日期。</translation>
+    </message>
+    <message>
+        <source>In this stage for {days} days.</source>
+        <translation>已在此阶段停留 {days} 天。</translation>
+    </message>
+</context>
+<context>
+    <name>BoardWidget</name>
+    <message>
+        <source>Deal board</source>
+        <translation>商机看板</translation>
+    </message>
+    <message>
+        <source>The board could not be loaded: {error}</source>
+        <translation>看板加载失败：{error}</translation>
+    </message>
+    <message>
+        <source>Move won deals one at a time: each needs its own actual amount and date.</source>
+        <translation>赢单商机请逐个移动：每个商机都需要填写各自的实际金额和日期。</translation>
+    </message>
+    <message>
+        <source>{count} deals</source>
+        <translation>{count} 个商机</translation>
+    </message>
+    <message>
+        <source>This series has no stage for that result.</source>
+        <translation>此商机系列没有对应该结果的阶段。</translation>
+    </message>
+    <message>
+        <source>The move failed: {error}</source>
+        <translation>移动失败：{error}</translation>
+    </message>
+    <message>
+        <source>“{deal}” cannot move to “{stage}”:</source>
+        <translation>“{deal}”无法移动到“{stage}”：</translation>
+    </message>
+</context>
+<context>
+    <name>CardDelegate</name>
+    <message>
+        <source>No amount</source>
+        <translation>无金额</translation>
+    </message>
+    <message>
+        <source>Close {date}</source>
+        <translation>预计成交 {date}</translation>
+    </message>
+    <message>
+        <source>{percent}% ✎</source>
+        <translation>{percent}% ✎</translation>
+    </message>
+    <message>
+        <source>{percent}%</source>
+        <translation>{percent}%</translation>
+    </message>
+    <message>
+        <source>✓ {done}/{total}</source>
+        <translation>✓ {done}/{total}</translation>
+    </message>
+    <message>
+        <source>New in stage today</source>
+        <translation>今天进入此阶段</translation>
+    </message>
+    <message>
+        <source>1 day in stage</source>
+        <translation>在此阶段 1 天</translation>
+    </message>
+    <message>
+        <source>{days} days in stage</source>
+        <translation>在此阶段 {days} 天</translation>
+    </message>
+</context>
+<context>
+    <name>ChecklistView</name>
+    <message>
+        <source>{action} (required)</source>
+        <translation>{action}（必做）</translation>
+    </message>
+    <message>
+        <source>This stage has no checklist.</source>
+        <translation>此阶段没有检查清单。</translation>
+    </message>
+    <message>
+        <source>{done} of {total} done.</source>
+        <translation>已完成 {done}/{total} 项。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n required action(s) still open.</source>
+        <translation>
+            <numerusform>还有 %n 项必做动作未完成。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ColumnView</name>
+    <message>
+        <source>Deals in {stage}</source>
+        <translation>“{stage}”阶段的商机</translation>
+    </message>
+    <message>
+        <source>No deals</source>
+        <translation>暂无商机</translation>
+    </message>
+</context>
+<context>
+    <name>DealFieldsForm</name>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Expected close</source>
+        <translation>预计成交日期</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>还原</translation>
+    </message>
+    <message>
+        <source>ISO 4217 currency code, e.g. CNY</source>
+        <translation>ISO 4217 币种代码，例如 CNY</translation>
+    </message>
+    <message>
+        <source>No customer</source>
+        <translation>无客户</translation>
+    </message>
+    <message>
+        <source>No owner</source>
+        <translation>无负责人</translation>
+    </message>
+</context>
+<context>
+    <name>DealListDialog</name>
+    <message>
+        <source>Deals behind the figure</source>
+        <translation>数字背后的商机</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deal(s)</source>
+        <translation>
+            <numerusform>%n 个商机</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n deleted deal(s) not listed)</source>
+        <translation>
+            <numerusform>（%n 个已删除商机未列出）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The rate could not be saved: {error}</source>
+        <translation>赢率未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>The deals could not be loaded: {error}</source>
+        <translation>商机加载失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>DealListModel</name>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Expected close</source>
+        <translation>预计成交日期</translation>
+    </message>
+    <message>
+        <source>Win probability</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>{rate} % (set by hand)</source>
+        <translation>{rate} %（手动设置）</translation>
+    </message>
+</context>
+<context>
+    <name>DealRecords</name>
+    <message>
+        <source>Stage history</source>
+        <translation>阶段历史</translation>
+    </message>
+    <message>
+        <source>Outcomes</source>
+        <translation>结果记录</translation>
+    </message>
+    <message>
+        <source>Win probability revisions</source>
+        <translation>赢率调整记录</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Probability</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>Via</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>记录时间</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Actual amount</source>
+        <translation>实际金额</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>cleared</source>
+        <translation>已清除</translation>
+    </message>
+    <message>
+        <source>Won</source>
+        <translation>赢单</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <translation>丢单</translation>
+    </message>
+    <message>
+        <source>board</source>
+        <translation>看板</translation>
+    </message>
+    <message>
+        <source>form</source>
+        <translation>表单</translation>
+    </message>
+    <message>
+        <source>bulk move</source>
+        <translation>批量移动</translation>
+    </message>
+    <message>
+        <source>import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>command line</source>
+        <translation>命令行</translation>
+    </message>
+    <message>
+        <source>demo</source>
+        <translation>演示</translation>
+    </message>
+    <message>
+        <source>report</source>
+        <translation>报表</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPanel</name>
+    <message>
+        <source>Deal</source>
+        <translation>商机</translation>
+    </message>
+    <message>
+        <source>Checklist</source>
+        <translation>检查清单</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>Double-click a card to see its deal here.</source>
+        <translation>双击看板上的卡片，即可在此查看商机详情。</translation>
+    </message>
+    <message>
+        <source>The deal could not be loaded: {error}</source>
+        <translation>商机加载失败：{error}</translation>
+    </message>
+    <message>
+        <source>Saving failed: {error}</source>
+        <translation>保存失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>FieldCheck</name>
+    <message>
+        <source>The title is empty: say what is being sold.</source>
+        <translation>标题为空：请填写要销售的内容。</translation>
+    </message>
+    <message>
+        <source>Invalid currency “{code}”: use an ISO 4217 code such as CNY.</source>
+        <translation>无效的币种“{code}”：请使用 ISO 4217 代码，例如 CNY。</translation>
+    </message>
+    <message>
+        <source>Invalid amount “{amount}”: write a number such as 1234.50, with no more decimals than {currency} allows.</source>
+        <translation>无效的金额“{amount}”：请输入数字，例如 1234.50，小数位数不能超过 {currency} 允许的位数。</translation>
+    </message>
+    <message>
+        <source>Invalid amount “{amount}”: enter zero or more.</source>
+        <translation>无效的金额“{amount}”：请输入零或正数。</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>All owners</source>
+        <translation>全部负责人</translation>
+    </message>
+    <message>
+        <source>Expected close</source>
+        <translation>预计成交日期</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Search title, customer or owner (Ctrl+F)</source>
+        <translation>搜索标题、客户或负责人（Ctrl+F）</translation>
+    </message>
+</context>
+<context>
+    <name>FirstStartDialog</name>
+    <message>
+        <source>Welcome to crmdesk</source>
+        <translation>欢迎使用 crmdesk</translation>
+    </message>
+    <message>
+        <source>This store has no sales pipeline yet. Choose how to start.</source>
+        <translation>当前数据库还没有销售管道。请选择开始方式。</translation>
+    </message>
+    <message>
+        <source>Demo workspace</source>
+        <translation>演示工作区</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Empty workspace</source>
+        <translation>空白工作区</translation>
+    </message>
+    <message>
+        <source>A Maven CRM export folder or a playbook file (.toml)</source>
+        <translation>Maven CRM 导出文件夹或销售手册文件（.toml）</translation>
+    </message>
+    <message>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <source>Your name, as colleagues see it</source>
+        <translation>同事看到的您的姓名</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>An education business with generated teams, customers and deals, to try crmdesk out.</source>
+        <translation>一家教育培训机构，附带自动生成的团队、客户和商机，便于试用 crmdesk。</translation>
+    </message>
+    <message>
+        <source>Deals</source>
+        <translation>商机数量</translation>
+    </message>
+    <message>
+        <source>Deals, accounts and sales teams from a Maven CRM export folder, or the series of a playbook file.</source>
+        <translation>从 Maven CRM 导出文件夹导入商机、客户和销售团队，或导入销售手册文件中的商机系列。</translation>
+    </message>
+    <message>
+        <source>A shipped playbook, with you as the only user.</source>
+        <translation>使用内置的销售手册，您是唯一的用户。</translation>
+    </message>
+    <message>
+        <source>Playbook</source>
+        <translation>销售手册</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>您的姓名</translation>
+    </message>
+    <message>
+        <source>Choose a Maven CRM export folder</source>
+        <translation>选择 Maven CRM 导出文件夹</translation>
+    </message>
+    <message>
+        <source>Choose a file to import</source>
+        <translation>选择要导入的文件</translation>
+    </message>
+    <message>
+        <source>Playbooks (*.toml);;Maven CRM deal file (sales_pipeline.csv)</source>
+        <translation>销售手册 (*.toml);;Maven CRM 商机文件 (sales_pipeline.csv)</translation>
+    </message>
+    <message>
+        <source>Working… this can take a minute.</source>
+        <translation>正在处理…可能需要一分钟。</translation>
+    </message>
+    <message>
+        <source>Generated a demo workspace with {count} deals.</source>
+        <translation>已生成包含 {count} 个商机的演示工作区。</translation>
+    </message>
+    <message>
+        <source>Choose a folder or a file to import, or pick another option.</source>
+        <translation>请选择要导入的文件夹或文件，或选择其他方式。</translation>
+    </message>
+    <message>
+        <source>“{path}” does not exist: choose an existing folder or file.</source>
+        <translation>“{path}”不存在：请选择已存在的文件夹或文件。</translation>
+    </message>
+    <message>
+        <source>Installed the playbook “{key}”.</source>
+        <translation>已安装销售手册“{key}”。</translation>
+    </message>
+    <message>
+        <source>Importing Maven CRM exports is not available.</source>
+        <translation>暂不支持导入 Maven CRM 导出数据。</translation>
+    </message>
+    <message>
+        <source>Imported {imported} deals; {rejected} rows were rejected.</source>
+        <translation>已导入 {imported} 个商机；{rejected} 行被拒绝。</translation>
+    </message>
+    <message>
+        <source>Report: {path}</source>
+        <translation>报告：{path}</translation>
+    </message>
+    <message>
+        <source>Your name is empty: enter the name colleagues know you by.</source>
+        <translation>姓名为空：请输入同事熟悉的姓名。</translation>
+    </message>
+    <message>
+        <source>Started an empty workspace with the playbook “{name}”.</source>
+        <translation>已使用销售手册“{name}”创建空白工作区。</translation>
+    </message>
+    <message>
+        <source>Starting the workspace failed: {error}</source>
+        <translation>创建工作区失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>crmdesk</source>
+        <translation>crmdesk</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <source>The store could not be read: {error}</source>
+        <translation>无法读取数据库：{error}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deal(s)</source>
+        <translation>
+            <numerusform>%n 个商机</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{shown} of %n deal(s) shown</source>
+        <translation>
+            <numerusform>显示 {shown} 个，共 %n 个商机</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Base currency: {code}</source>
+        <translation>本位币：{code}</translation>
+    </message>
+    <message>
+        <source>Select cards on the board first</source>
+        <translation>请先在看板上选择卡片</translation>
+    </message>
+    <message>
+        <source>Customer saved.</source>
+        <translation>客户已保存。</translation>
+    </message>
+    <message>
+        <source>Export board as PNG</source>
+        <translation>将看板导出为 PNG</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <source>Board saved to {path}</source>
+        <translation>看板已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>The image could not be written to {path}: choose a folder you can write to.</source>
+        <translation>无法将图片写入 {path}：请选择有写入权限的文件夹。</translation>
+    </message>
+    <message>
+        <source>About crmdesk</source>
+        <translation>关于 crmdesk</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;crmdesk {version}&lt;/h3&gt;&lt;p&gt;An offline-first desktop CRM for field sales teams: opportunities on kanban boards, one per series.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;crmdesk {version}&lt;/h3&gt;&lt;p&gt;面向外勤销售团队的离线优先桌面 CRM：商机以看板呈现，每个商机系列一个看板。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBar</name>
+    <message>
+        <source>Dismiss the message</source>
+        <translation>关闭此消息</translation>
+    </message>
+</context>
+<context>
+    <name>NewCustomerDialog</name>
+    <message>
+        <source>New customer</source>
+        <translation>新建客户</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Sector</source>
+        <translation>行业</translation>
+    </message>
+    <message>
+        <source>Country</source>
+        <translation>国家/地区</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Company or person</source>
+        <translation>公司或个人</translation>
+    </message>
+    <message>
+        <source>The name is empty: enter the company or person&apos;s name.</source>
+        <translation>名称为空：请输入公司或个人的名称。</translation>
+    </message>
+    <message>
+        <source>The customer was not saved: {error}</source>
+        <translation>客户未保存：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>NewDealDialog</name>
+    <message>
+        <source>New deal</source>
+        <translation>新建商机</translation>
+    </message>
+    <message>
+        <source>What is being sold, to whom</source>
+        <translation>向谁销售什么</translation>
+    </message>
+    <message>
+        <source>New customer…</source>
+        <translation>新建客户…</translation>
+    </message>
+    <message>
+        <source>e.g. 12000.00</source>
+        <translation>例如 12000.00</translation>
+    </message>
+    <message>
+        <source>No customer</source>
+        <translation>无客户</translation>
+    </message>
+    <message>
+        <source>Me</source>
+        <translation>我</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>商机系列</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Expected close</source>
+        <translation>预计成交日期</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>No series is installed: start a workspace first.</source>
+        <translation>尚未安装商机系列：请先创建工作区。</translation>
+    </message>
+    <message>
+        <source>The deal was not saved: {error}</source>
+        <translation>商机未保存：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>OptionalDateEdit</name>
+    <message>
+        <source>No date</source>
+        <translation>无日期</translation>
+    </message>
+    <message>
+        <source>Clear the date</source>
+        <translation>清除日期</translation>
+    </message>
+</context>
+<context>
+    <name>OutcomeDialog</name>
+    <message>
+        <source>Record the outcome</source>
+        <translation>记录结果</translation>
+    </message>
+    <message>
+        <source>How did “{title}” end?</source>
+        <translation>“{title}”的结果如何？</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Actual amount</source>
+        <translation>实际金额</translation>
+    </message>
+    <message>
+        <source>Actual date</source>
+        <translation>实际日期</translation>
+    </message>
+    <message>
+        <source>Won</source>
+        <translation>赢单</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <translation>丢单</translation>
+    </message>
+    <message>
+        <source>No reason given</source>
+        <translation>未填写原因</translation>
+    </message>
+    <message>
+        <source>Choose a reason…</source>
+        <translation>请选择原因…</translation>
+    </message>
+    <message>
+        <source>This reason needs a note that says more.</source>
+        <translation>此原因需要填写备注说明。</translation>
+    </message>
+    <message>
+        <source>Enter an amount such as 1234.50 in {currency}.</source>
+        <translation>请输入以 {currency} 计的金额，例如 1234.50。</translation>
+    </message>
+</context>
+<context>
+    <name>RateEditor</name>
+    <message>
+        <source>Win probability</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Clear (use the stage default)</source>
+        <translation>清除（使用阶段默认赢率）</translation>
+    </message>
+    <message>
+        <source>Why the rate changes, e.g. the customer froze the budget</source>
+        <translation>赢率调整原因，例如客户冻结了预算</translation>
+    </message>
+    <message>
+        <source>Set rate</source>
+        <translation>设置赢率</translation>
+    </message>
+    <message>
+        <source>New rate</source>
+        <translation>新赢率</translation>
+    </message>
+    <message>
+        <source>Select a deal to see and set its rate.</source>
+        <translation>选择一个商机以查看并设置其赢率。</translation>
+    </message>
+    <message>
+        <source>“{title}” is closed, so its result fixes the rate; reopen the deal to set a rate by hand.</source>
+        <translation>“{title}”已结束，其结果决定了赢率；如需手动设置赢率，请先重新打开该商机。</translation>
+    </message>
+    <message>
+        <source>“{title}”: {rate} %, the stage default.</source>
+        <translation>“{title}”：{rate} %，阶段默认赢率。</translation>
+    </message>
+    <message>
+        <source>“{title}”: {rate} %, set by hand.</source>
+        <translation>“{title}”：{rate} %，手动设置。</translation>
+    </message>
+    <message>
+        <source>cleared</source>
+        <translation>已清除</translation>
+    </message>
+    <message>
+        <source>Enter a reason for the change: every rate revision keeps one.</source>
+        <translation>请输入调整原因：每次赢率调整都会记录原因。</translation>
+    </message>
+</context>
+<context>
+    <name>ReportTableModel</name>
+    <message>
+        <source>Double-click to list the deals behind this figure</source>
+        <translation>双击列出此数字背后的商机</translation>
+    </message>
+</context>
+<context>
+    <name>ReportTables</name>
+    <message>
+        <source>{series} · {stage}</source>
+        <translation>{series} · {stage}</translation>
+    </message>
+    <message>
+        <source>Amount ({currency})</source>
+        <translation>金额（{currency}）</translation>
+    </message>
+    <message>
+        <source>Open deals in {stage}</source>
+        <translation>“{stage}”阶段的进行中商机</translation>
+    </message>
+    <message>
+        <source>All open deals</source>
+        <translation>全部进行中商机</translation>
+    </message>
+    <message>
+        <source>Open deals</source>
+        <translation>进行中商机</translation>
+    </message>
+    <message>
+        <source>Deals won in the close window</source>
+        <translation>成交时间段内赢单的商机</translation>
+    </message>
+    <message>
+        <source>Deals lost in the close window</source>
+        <translation>成交时间段内丢单的商机</translation>
+    </message>
+    <message>
+        <source>Won in the close window</source>
+        <translation>时间段内赢单</translation>
+    </message>
+    <message>
+        <source>Lost in the close window</source>
+        <translation>时间段内丢单</translation>
+    </message>
+    <message>
+        <source>Pipeline funnel</source>
+        <translation>销售漏斗</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Deals</source>
+        <translation>商机数量</translation>
+    </message>
+    <message>
+        <source>Open deals count their expected amount, won deals their actual amount, lost deals their expected amount.</source>
+        <translation>进行中商机按预计金额计，赢单商机按实际金额计，丢单商机按预计金额计。</translation>
+    </message>
+    <message>
+        <source>Deals on {date}</source>
+        <translation>{date} 的商机数</translation>
+    </message>
+    <message>
+        <source>Share of deals on {date}</source>
+        <translation>{date} 的商机数占比</translation>
+    </message>
+    <message>
+        <source>Amount on {date} ({currency})</source>
+        <translation>{date} 的金额（{currency}）</translation>
+    </message>
+    <message>
+        <source>Share of amount on {date}</source>
+        <translation>{date} 的金额占比</translation>
+    </message>
+    <message>
+        <source>Open deals in {stage} on {date}</source>
+        <translation>{date} 时“{stage}”阶段的进行中商机</translation>
+    </message>
+    <message>
+        <source>Distribution over stages</source>
+        <translation>阶段分布</translation>
+    </message>
+    <message>
+        <source>Open deals as they stood at the end of each date: the chosen date, a month earlier and a year earlier.</source>
+        <translation>各日期结束时的进行中商机：所选日期、一个月前和一年前。</translation>
+    </message>
+    <message>
+        <source>moved to a later stage or won</source>
+        <translation>推进到后续阶段或赢单</translation>
+    </message>
+    <message>
+        <source>cohort</source>
+        <translation>期初商机</translation>
+    </message>
+    <message>
+        <source>stayed</source>
+        <translation>停留</translation>
+    </message>
+    <message>
+        <source>moved back</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <source>dropped</source>
+        <translation>流失</translation>
+    </message>
+    <message>
+        <source>Stage conversion</source>
+        <translation>阶段转化</translation>
+    </message>
+    <message>
+        <source>Cohort</source>
+        <translation>期初商机</translation>
+    </message>
+    <message>
+        <source>Moved</source>
+        <translation>推进</translation>
+    </message>
+    <message>
+        <source>Stayed</source>
+        <translation>停留</translation>
+    </message>
+    <message>
+        <source>Moved back</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <source>Dropped</source>
+        <translation>流失</translation>
+    </message>
+    <message>
+        <source>Conversion rate</source>
+        <translation>转化率</translation>
+    </message>
+    <message>
+        <source>Deals in each stage on {start}, counted by where they stood on {end}: moved to a later stage or won, stayed, moved back to an earlier stage, or dropped (lost or deleted).</source>
+        <translation>{start} 时各阶段的商机，按其在 {end} 时所处位置统计：推进到后续阶段或赢单、停留、退回到之前的阶段，或流失（丢单或已删除）。</translation>
+    </message>
+    <message>
+        <source>Stage reached</source>
+        <translation>到达阶段</translation>
+    </message>
+    <message>
+        <source>Rep</source>
+        <translation>销售代表</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Won</source>
+        <translation>赢单</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <translation>丢单</translation>
+    </message>
+    <message>
+        <source>Closed (sample)</source>
+        <translation>已结束（样本）</translation>
+    </message>
+    <message>
+        <source>Win rate</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <source>Stage default rate</source>
+        <translation>阶段默认赢率</translation>
+    </message>
+    <message>
+        <source>{group}: won</source>
+        <translation>{group}：赢单</translation>
+    </message>
+    <message>
+        <source>{group}: lost</source>
+        <translation>{group}：丢单</translation>
+    </message>
+    <message>
+        <source>{group}: closed</source>
+        <translation>{group}：已结束</translation>
+    </message>
+    <message>
+        <source>Small sample</source>
+        <translation>样本较小</translation>
+    </message>
+    <message>
+        <source>small sample</source>
+        <translation>样本较小</translation>
+    </message>
+    <message>
+        <source>Historical win rates</source>
+        <translation>历史赢率</translation>
+    </message>
+    <message>
+        <source>Won divided by closed (won plus lost) among deals closed in the close window. Fewer than 30 closed deals make a small sample.</source>
+        <translation>在成交时间段内结束的商机中，赢单数除以结束数（赢单加丢单）。结束的商机少于 30 个时视为样本较小。</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Forecast</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>Expected rate</source>
+        <translation>预计赢率</translation>
+    </message>
+    <message>
+        <source>Weighted ({currency})</source>
+        <translation>加权金额（{currency}）</translation>
+    </message>
+    <message>
+        <source>Open deals expected to close in the window count their amount times their win probability; deals won in the window count their actual amount; lost deals never count.</source>
+        <translation>预计在时间段内成交的进行中商机按金额乘以赢率计；时间段内赢单的商机按实际金额计；丢单商机不计入。</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewCharts</name>
+    <message>
+        <source>Open</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Won</source>
+        <translation>赢单</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <translation>丢单</translation>
+    </message>
+    <message>
+        <source>Deals per stage</source>
+        <translation>各阶段商机数</translation>
+    </message>
+    <message>
+        <source>Amount per stage ({currency})</source>
+        <translation>各阶段金额（{currency}）</translation>
+    </message>
+    <message>
+        <source>Share of deals per stage</source>
+        <translation>各阶段商机数占比</translation>
+    </message>
+    <message>
+        <source>Share of amount per stage</source>
+        <translation>各阶段金额占比</translation>
+    </message>
+    <message>
+        <source>Amount and weighted amount per stage ({currency})</source>
+        <translation>各阶段金额与加权金额（{currency}）</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Weighted</source>
+        <translation>加权</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewFilters</name>
+    <message>
+        <source>Series</source>
+        <translation>商机系列</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Rep</source>
+        <translation>销售代表</translation>
+    </message>
+    <message>
+        <source>Expected close</source>
+        <translation>预计成交日期</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Conversion period</source>
+        <translation>转化期间</translation>
+    </message>
+    <message>
+        <source>Distribution on</source>
+        <translation>分布日期</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Compute every report again (F5)</source>
+        <translation>重新计算全部报表（F5）</translation>
+    </message>
+    <message>
+        <source>All series</source>
+        <translation>全部商机系列</translation>
+    </message>
+    <message>
+        <source>All teams</source>
+        <translation>全部团队</translation>
+    </message>
+    <message>
+        <source>All reps</source>
+        <translation>全部销售代表</translation>
+    </message>
+    <message>
+        <source>The expected close window ends on {end}, before it starts on {start}: choose an end date on or after the start.</source>
+        <translation>预计成交时间段的结束日期 {end} 早于开始日期 {start}：请选择不早于开始日期的结束日期。</translation>
+    </message>
+    <message>
+        <source>The conversion period ends on {end}, before it starts on {start}: choose an end date on or after the start.</source>
+        <translation>转化期间的结束日期 {end} 早于开始日期 {start}：请选择不早于开始日期的结束日期。</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewWindow</name>
+    <message>
+        <source>Pipeline review</source>
+        <translation>管道复盘</translation>
+    </message>
+    <message>
+        <source>Review actions</source>
+        <translation>复盘操作</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Export table as CSV…</source>
+        <translation>将表格导出为 CSV…</translation>
+    </message>
+    <message>
+        <source>Export chart as PNG…</source>
+        <translation>将图表导出为 PNG…</translation>
+    </message>
+    <message>
+        <source>Save PDF summary…</source>
+        <translation>保存 PDF 摘要…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Group by</source>
+        <translation>分组依据</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Rep</source>
+        <translation>销售代表</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Funnel</source>
+        <translation>漏斗</translation>
+    </message>
+    <message>
+        <source>Distribution</source>
+        <translation>分布</translation>
+    </message>
+    <message>
+        <source>Conversion</source>
+        <translation>转化</translation>
+    </message>
+    <message>
+        <source>Win rates</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>Forecast</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>The store could not be read: {error}</source>
+        <translation>无法读取数据库：{error}</translation>
+    </message>
+    <message>
+        <source>Computing the reports…</source>
+        <translation>正在计算报表…</translation>
+    </message>
+    <message>
+        <source>This report could not be computed: {error}</source>
+        <translation>此报表无法计算：{error}</translation>
+    </message>
+    <message>
+        <source>Reports computed at {time}</source>
+        <translation>报表计算于 {time}</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
+        <translation>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
+    </message>
+    <message>
+        <source>Export table as CSV</source>
+        <translation>将表格导出为 CSV</translation>
+    </message>
+    <message>
+        <source>The report is not loaded yet.</source>
+        <translation>报表尚未加载。</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>The table could not be written to {path}: {error}. Choose a folder you can write to.</source>
+        <translation>无法将表格写入 {path}：{error}。请选择有写入权限的文件夹。</translation>
+    </message>
+    <message>
+        <source>Table saved to {path}</source>
+        <translation>表格已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Export chart as PNG</source>
+        <translation>将图表导出为 PNG</translation>
+    </message>
+    <message>
+        <source>This report has no chart: export its table as CSV instead.</source>
+        <translation>此报表没有图表：请改为将其表格导出为 CSV。</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <source>The image could not be written to {path}: choose a folder you can write to.</source>
+        <translation>无法将图片写入 {path}：请选择有写入权限的文件夹。</translation>
+    </message>
+    <message>
+        <source>Chart saved to {path}</source>
+        <translation>图表已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Save PDF summary</source>
+        <translation>保存 PDF 摘要</translation>
+    </message>
+    <message>
+        <source>The reports are not loaded yet.</source>
+        <translation>报表尚未加载。</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Generated on {time}</source>
+        <translation>生成于 {time}</translation>
+    </message>
+    <message>
+        <source>The summary could not be written to {path}: choose a folder you can write to.</source>
+        <translation>无法将摘要写入 {path}：请选择有写入权限的文件夹。</translation>
+    </message>
+    <message>
+        <source>Summary saved to {path}</source>
+        <translation>摘要已保存到 {path}</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesSwitcher</name>
+    <message>
+        <source>No series is installed in this store yet.</source>
+        <translation>当前数据库尚未安装任何商机系列。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <source>Base units per unit</source>
+        <translation>折合本位币</translation>
+    </message>
+    <message>
+        <source>Add rate</source>
+        <translation>添加汇率</translation>
+    </message>
+    <message>
+        <source>Interface</source>
+        <translation>界面</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Money</source>
+        <translation>货币</translation>
+    </message>
+    <message>
+        <source>Base currency of totals</source>
+        <translation>合计使用的本位币</translation>
+    </message>
+    <message>
+        <source>Exchange rates to the base currency</source>
+        <translation>对本位币的汇率</translation>
+    </message>
+    <message>
+        <source>Invalid exchange rate “{rate}” for {code}: write a positive number such as 7.1.</source>
+        <translation>{code} 的汇率“{rate}”无效：请输入正数，例如 7.1。</translation>
+    </message>
+    <message>
+        <source>The settings were not saved: {error}</source>
+        <translation>设置未保存：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>StageHeader</name>
+    <message>
+        <source>1 deal</source>
+        <translation>1 个商机</translation>
+    </message>
+    <message>
+        <source>{count} deals</source>
+        <translation>{count} 个商机</translation>
+    </message>
+    <message>
+        <source>Weighted {amount}</source>
+        <translation>加权 {amount}</translation>
+    </message>
+    <message>
+        <source>Default win probability {percent}%.</source>
+        <translation>默认赢率 {percent}%。</translation>
+    </message>
+    <message>
+        <source>Totals cover the deals the filter shows ({count}); it hides {hidden}.</source>
+        <translation>合计仅含筛选后显示的商机（{count} 个）；另有 {hidden} 个被隐藏。</translation>
+    </message>
+    <message>
+        <source>Totals cover every deal of this stage ({count}).</source>
+        <translation>合计包含此阶段的全部商机（{count} 个）。</translation>
+    </message>
+    <message>
+        <source>Weighted: each deal&apos;s amount times its own win probability, in {currency}.</source>
+        <translation>加权金额：每个商机的金额乘以其自身赢率，以 {currency} 计。</translation>
+    </message>
+    <message>
+        <source>Stage {name}</source>
+        <translation>阶段 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>StageSection</name>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Win probability</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>Stage default</source>
+        <translation>阶段默认赢率</translation>
+    </message>
+    <message>
+        <source>Manual rate</source>
+        <translation>手动赢率</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>当前使用</translation>
+    </message>
+    <message>
+        <source>New manual rate</source>
+        <translation>新的手动赢率</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Why the rate differs</source>
+        <translation>为何与默认赢率不同</translation>
+    </message>
+    <message>
+        <source>Set manual rate</source>
+        <translation>设置手动赢率</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Drop the manual rate and use the stage default again</source>
+        <translation>删除手动赢率，恢复使用阶段默认赢率</translation>
+    </message>
+    <message>
+        <source>won</source>
+        <translation>赢单</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>丢单</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
+        <source>A won or lost deal has a fixed rate; reopen it to change it.</source>
+        <translation>已赢单或丢单的商机赢率固定；如需修改请先重新打开。</translation>
+    </message>
+</context>
+<context>
+    <name>WindowActions</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;New deal…</source>
+        <translation>新建商机(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>New &amp;customer…</source>
+        <translation>新建客户(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export board as PNG…</source>
+        <translation>将看板导出为 PNG(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Find deals</source>
+        <translation>查找商机(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Move selected to</source>
+        <translation>将所选移动到(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Reload board</source>
+        <translation>重新加载看板(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;About crmdesk</source>
+        <translation>关于 crmdesk(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About &amp;Qt</source>
+        <translation>关于 Qt(&amp;Q)</translation>
+    </message>
+</context>
+<context>
+    <name>view</name>
+    <message>
+        <source>Deals in {stage}</source>
+        <translation>“{stage}”阶段的商机</translation>
+    </message>
+</context>
+</TS>
