@@ -8,11 +8,12 @@ bulk actions, the importer and the command line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from crmdesk.domain.errors import Rejection
-from crmdesk.domain.playbook import SeriesRules, StageKind
+from crmdesk.domain.playbook import LocalText, SeriesRules, StageKind
 
 
 class RejectionCode(StrEnum):
@@ -48,7 +49,7 @@ def check_move(
     stages: list[StagePosition],
     current: StagePosition,
     target: StagePosition,
-    open_required_actions: list[str],
+    open_required_actions: Sequence[str | LocalText],
 ) -> list[Rejection]:
     """Return every reason the move from ``current`` to ``target`` is not allowed.
 
@@ -57,8 +58,8 @@ def check_move(
         stages: all stages of the series.
         current: the stage the deal is in.
         target: the stage it should move to; must belong to the same series.
-        open_required_actions: names of the required checklist actions of the
-            current stage that are not done yet.
+        open_required_actions: the required checklist actions of the current
+            stage that are not done yet, as labels or plain English names.
 
     Returns:
         An empty list when the move is allowed.
@@ -108,15 +109,24 @@ def check_move(
                 )
             )
     if forward and rules.checklist_gates and open_required_actions:
+        english = [_label(a, "en") for a in open_required_actions]
         rejections.append(
             Rejection(
                 RejectionCode.REQUIRED_ACTIONS_OPEN,
                 f"required actions of {current.name!r} are not done: "
-                + ", ".join(repr(a) for a in open_required_actions),
-                {"stage": current.name, "actions": list(open_required_actions)},
+                + ", ".join(repr(a) for a in english),
+                {
+                    "stage": current.name,
+                    "actions": english,
+                    "actions_zh": [_label(a, "zh") for a in open_required_actions],
+                },
             )
         )
     return rejections
+
+
+def _label(action: str | LocalText, language: str) -> str:
+    return action if isinstance(action, str) else action.get(language)
 
 
 def _check_reopen(

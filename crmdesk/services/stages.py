@@ -22,8 +22,9 @@ from crmdesk.domain.errors import (
     Rejection,
     ValidationError,
 )
+from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import Money
-from crmdesk.domain.playbook import OutcomeResult, SeriesRules, StageKind
+from crmdesk.domain.playbook import LocalText, OutcomeResult, SeriesRules, StageKind
 from crmdesk.domain.rules import (
     RejectionCode,
     StagePosition,
@@ -85,6 +86,10 @@ class _SeriesFacts:
     positions: dict[uuid.UUID, StagePosition]
 
 
+# Series facts by series id, shared by the calls of one caller (see move_opportunity).
+SeriesFactsCache = dict[uuid.UUID, _SeriesFacts]
+
+
 def _series_facts(session: Session, series_id: uuid.UUID) -> _SeriesFacts:
     series = session.get(Series, series_id)
     if series is None:
@@ -119,8 +124,8 @@ def _get_opportunity(session: Session, opportunity_id: uuid.UUID) -> Opportunity
 
 def open_required_actions(
     session: Session, opportunity_id: uuid.UUID, stage_id: uuid.UUID
-) -> list[str]:
-    """Return the English names of the required actions of a stage not done yet."""
+) -> list[LocalText]:
+    """Return the labels of the required actions of a stage not done yet."""
     done = (
         select(ChecklistItem.action_id)
         .where(
@@ -129,8 +134,8 @@ def open_required_actions(
         )
         .scalar_subquery()
     )
-    rows = session.scalars(
-        select(ChecklistAction.name_en)
+    rows = session.execute(
+        select(ChecklistAction.name_en, ChecklistAction.name_zh)
         .where(
             ChecklistAction.stage_id == stage_id,
             ChecklistAction.required.is_(True),
@@ -139,7 +144,7 @@ def open_required_actions(
         )
         .order_by(ChecklistAction.position)
     )
-    return list(rows)
+    return [LocalText(row.name_en, row.name_zh) for row in rows]
 
 
 def _check_outcome(
@@ -266,7 +271,7 @@ def _rejections(
             )
         ]
     current = facts.positions[opportunity.stage_id]
-    open_actions: list[str] = []
+    open_actions: list[LocalText] = []
     if facts.rules.checklist_gates and not current.kind.is_result:
         open_actions = open_required_actions(
             session, opportunity.id, opportunity.stage_id
@@ -287,6 +292,8 @@ def move_opportunity(
     stage_id: uuid.UUID,
     actor: Actor,
     outcome: OutcomeInput | None = None,
+    *,
+    facts_cache: SeriesFactsCache | None = None,
 ) -> MoveResult:
     """Move a deal to a stage, enforcing the series rules and the checklist gate.
 
@@ -294,12 +301,20 @@ def move_opportunity(
     marks its outcome record as reopened, keeping it. Every move appends a stage
     history row with the amount, effective probability and close date after it.
 
+    ``facts_cache`` lets a caller that moves many deals in one transaction (an
+    import) read each series' rules and stages once: pass the same empty dict to
+    every call. It must not outlive a change to the playbook.
+
     Raises:
         MoveRejectedError: the move breaks a rule; nothing was changed.
         NotFoundError: the deal does not exist.
     """
     opportunity = _get_opportunity(session, opportunity_id)
-    facts = _series_facts(session, opportunity.series_id)
+    cache = {} if facts_cache is None else facts_cache
+    facts = cache.get(opportunity.series_id)
+    if facts is None:
+        facts = _series_facts(session, opportunity.series_id)
+        cache[opportunity.series_id] = facts
     return _apply_move(session, opportunity, facts, stage_id, actor, outcome)
 
 
@@ -378,7 +393,10 @@ def _record_outcome(
     actual_minor = None
     if outcome.actual_amount is not None:
         actual_minor = Money.parse(outcome.actual_amount, opportunity.currency).minor
+    # The id is set here, not at flush time, so recording an outcome needs no
+    # flush: an import records thousands of them in one transaction.
     row = Outcome(
+        id=new_id(),
         opportunity_id=opportunity.id,
         result=outcome.result.value,
         reason_id=outcome.reason_id,
@@ -390,7 +408,6 @@ def _record_outcome(
         recorded_by=actor.user_id,
     )
     session.add(row)
-    session.flush()
     if outcome.result is OutcomeResult.WON:
         # The deal is worth what was actually sold; history keeps the estimate.
         opportunity.amount_minor = actual_minor

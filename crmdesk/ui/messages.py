@@ -16,21 +16,17 @@ from PySide6.QtCore import QCoreApplication
 from crmdesk.domain.errors import Rejection
 from crmdesk.domain.rules import RejectionCode
 
-_CONTEXT = "MoveRejection"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
-
 
 def _quoted(names: Iterable[object], label: Callable[[str], str]) -> str:
-    quote = _tr("“{name}”")
-    separator = _tr(", ")
+    quote = QCoreApplication.translate("MoveRejection", "“{name}”")
+    separator = QCoreApplication.translate("MoveRejection", ", ")
     return separator.join(quote.format(name=label(str(name))) for name in names)
 
 
 def rejection_text(
-    rejection: Rejection, stage_label: Callable[[str], str] | None = None
+    rejection: Rejection,
+    stage_label: Callable[[str], str] | None = None,
+    language: str = "en",
 ) -> str:
     """Return one translated sentence that explains why a move was rejected.
 
@@ -38,6 +34,8 @@ def rejection_text(
         rejection: a reason from the stage service.
         stage_label: maps the English stage name the service reports to the name
             in the interface language; None keeps the English name.
+        language: the interface language, which picks the names of checklist
+            actions ("zh_CN" or "en").
     """
     label = stage_label or (lambda name: name)
     params = rejection.params
@@ -47,64 +45,83 @@ def rejection_text(
 
     match rejection.code:
         case RejectionCode.SAME_STAGE:
-            return _tr("The deal is already in stage “{stage}”.").format(
-                stage=stage("stage")
-            )
+            return QCoreApplication.translate(
+                "MoveRejection", "The deal is already in stage “{stage}”."
+            ).format(stage=stage("stage"))
         case RejectionCode.OTHER_SERIES:
-            return _tr("That stage belongs to another series.")
+            return QCoreApplication.translate(
+                "MoveRejection", "That stage belongs to another series."
+            )
         case RejectionCode.SKIP_FORBIDDEN:
             skipped = params.get("skipped", [])
             names = skipped if isinstance(skipped, list) else [skipped]
-            return _tr(
+            return QCoreApplication.translate(
+                "MoveRejection",
                 "This series does not allow skipping stages: move the deal "
-                "through {stages} first."
+                "through {stages} first.",
             ).format(stages=_quoted(names, label))
         case RejectionCode.BACKWARD_FORBIDDEN:
-            return _tr(
+            return QCoreApplication.translate(
+                "MoveRejection",
                 "This series does not allow moving a deal back from “{source}” "
-                "to “{target}”."
+                "to “{target}”.",
             ).format(source=stage("from"), target=stage("to"))
         case RejectionCode.REOPEN_FORBIDDEN:
             if params.get("result") == "won":
-                return _tr("This series does not allow reopening a won deal.")
-            return _tr("This series does not allow reopening a lost deal.")
+                return QCoreApplication.translate(
+                    "MoveRejection", "This series does not allow reopening a won deal."
+                )
+            return QCoreApplication.translate(
+                "MoveRejection", "This series does not allow reopening a lost deal."
+            )
         case RejectionCode.REQUIRED_ACTIONS_OPEN:
-            actions = params.get("actions", [])
+            localised = "actions_zh" if language.startswith("zh") else "actions"
+            actions = params.get(localised) or params.get("actions", [])
             names = actions if isinstance(actions, list) else [actions]
-            return _tr(
+            return QCoreApplication.translate(
+                "MoveRejection",
                 "Required actions of “{stage}” are not done yet: {actions}. "
-                "Tick them in the deal's checklist first."
+                "Tick them in the deal's checklist first.",
             ).format(stage=stage("stage"), actions=_quoted(names, str))
         case RejectionCode.OUTCOME_REQUIRED:
-            return _tr(
+            return QCoreApplication.translate(
+                "MoveRejection",
                 "Moving a deal to “{stage}” needs an outcome: record whether "
-                "it was won or lost."
+                "it was won or lost.",
             ).format(stage=stage("stage"))
         case RejectionCode.OUTCOME_MISMATCH:
-            return _tr("Stage “{stage}” does not match the chosen result.").format(
-                stage=stage("stage")
-            )
+            return QCoreApplication.translate(
+                "MoveRejection", "Stage “{stage}” does not match the chosen result."
+            ).format(stage=stage("stage"))
         case RejectionCode.REASON_REQUIRED:
-            return _tr("A lost deal needs a reason: choose one from the list.")
+            return QCoreApplication.translate(
+                "MoveRejection", "A lost deal needs a reason: choose one from the list."
+            )
         case RejectionCode.REASON_UNKNOWN:
-            return _tr(
+            return QCoreApplication.translate(
+                "MoveRejection",
                 "The chosen reason is not a lost reason of this series: choose "
-                "another one."
+                "another one.",
             )
         case RejectionCode.NOTE_REQUIRED:
-            return _tr("The reason “{reason}” needs a note that says more.").format(
-                reason=str(params.get("reason", ""))
-            )
+            return QCoreApplication.translate(
+                "MoveRejection", "The reason “{reason}” needs a note that says more."
+            ).format(reason=str(params.get("reason", "")))
         case RejectionCode.AMOUNT_REQUIRED:
-            return _tr("A won deal needs its actual amount (zero or more).")
+            return QCoreApplication.translate(
+                "MoveRejection", "A won deal needs its actual amount (zero or more)."
+            )
         case RejectionCode.DATE_REQUIRED:
-            return _tr("A won deal needs the date it closed.")
+            return QCoreApplication.translate(
+                "MoveRejection", "A won deal needs the date it closed."
+            )
     return rejection.message
 
 
 def rejections_text(
     rejections: Iterable[Rejection],
     stage_label: Callable[[str], str] | None = None,
+    language: str = "en",
 ) -> str:
     """Return the translated sentences of several rejections, one per line."""
-    return "\n".join(rejection_text(r, stage_label) for r in rejections)
+    return "\n".join(rejection_text(r, stage_label, language) for r in rejections)

@@ -430,7 +430,9 @@ class BoardWidget(QWidget):
                 deal=title, stage=stage_name
             )
             paragraphs.append(
-                heading + "\n" + rejections_text(reasons, self._stage_label())
+                heading
+                + "\n"
+                + rejections_text(reasons, self._stage_label(), self._language)
             )
         self._show_message("\n\n".join(paragraphs))
 

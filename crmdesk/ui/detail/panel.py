@@ -323,4 +323,6 @@ class DetailPanel(QDockWidget):
         names = {}
         if self._loaded is not None:
             names = {s.name.en: s.name.get(self._language) for s in self._loaded.stages}
-        return rejections_text(rejections, lambda name: names.get(name, name))
+        return rejections_text(
+            rejections, lambda name: names.get(name, name), self._language
+        )
