@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.errors import NotFoundError, ValidationError
+from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import Money, check_currency
 from crmdesk.domain.playbook import StageKind
 from crmdesk.domain.rules import effective_probability
@@ -125,13 +126,17 @@ def _amount_minor(amount: Decimal | None, currency: str) -> int | None:
 
 
 def create_opportunity(
-    session: Session, new: NewOpportunity, actor: Actor
+    session: Session, new: NewOpportunity, actor: Actor, *, defer_flush: bool = False
 ) -> Opportunity:
     """Open a deal in its series and write its first stage history row.
 
     The deal starts in an open stage; a deal that is already won or lost is
     created open and then moved with ``move_opportunity`` so the outcome rules
     apply.
+
+    The new row gets its id at once and is flushed before returning, unless
+    ``defer_flush`` is true: an import then creates many deals and writes them in
+    one flush. A deferred deal is not found by ``session.get`` until it is flushed.
 
     Raises:
         ValidationError: an empty title, a bad amount or currency, or a start stage
@@ -168,6 +173,7 @@ def create_opportunity(
 
     currency = check_currency(new.currency or series.currency)
     opportunity = Opportunity(
+        id=new_id(),
         series_id=series.id,
         stage_id=stage.id,
         customer_id=new.customer_id,
@@ -188,7 +194,8 @@ def create_opportunity(
         external_key=new.external_key,
     )
     session.add(opportunity)
-    session.flush()
+    if not defer_flush:
+        session.flush()
     if new.manual_probability is not None:
         set_manual_probability(
             session, opportunity.id, new.manual_probability, actor, "set at creation"
