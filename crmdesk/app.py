@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from crmdesk import APP_ID, APP_NAME, __version__
@@ -32,6 +32,7 @@ from crmdesk.storage.db import open_store
 from crmdesk.ui.dialogs.first_start import FirstStartDialog, StartJobs
 from crmdesk.ui.events import EventHub
 from crmdesk.ui.i18n import Translators, resolve_language
+from crmdesk.ui.icons import app_icon
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.qt_messages import restore_qt_messages, route_qt_messages
 from crmdesk.ui.tasks import TaskRunner
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 def run_gui(parsed_args: argparse.Namespace) -> int:
     """Start the desktop app and return its exit status.
 
-    Reads ``data_dir`` and ``language`` from the parsed command line.
+    Reads ``data_dir``, ``language`` and ``quit_after_load`` from the parsed
+    command line.
     """
     paths = resolve_paths(getattr(parsed_args, "data_dir", None))
     paths.ensure()
@@ -74,6 +76,7 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
         app.setApplicationName(APP_NAME)
         app.setApplicationVersion(__version__)
         app.setDesktopFileName(APP_ID)
+        app.setWindowIcon(app_icon())
         translators = Translators(app)
         translators.install(language)
 
@@ -85,6 +88,8 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
             import_maven=_maven_importer(paths.data_dir),
         )
         offer_first_start(window, runner, jobs)
+        if getattr(parsed_args, "quit_after_load", False):
+            quit_after_first_board(window)
         quit_on_signals(app)
         window.start()
         window.show()
@@ -113,6 +118,29 @@ def quit_on_signals(app: QApplication) -> None:
     timer = QTimer(app)
     timer.timeout.connect(lambda: None)
     timer.start(250)
+
+
+def quit_after_first_board(window: MainWindow) -> None:
+    """Close ``window`` once the first series board has loaded (--quit-after-load).
+
+    Closing the last window ends the event loop with exit status 0. A store with
+    no series has no board to wait for, so the app exits with status 1 instead
+    of offering the first-start dialog.
+    """
+
+    def on_board(series_id: object) -> None:
+        log.info("board of series %s loaded; quitting (--quit-after-load)", series_id)
+        QTimer.singleShot(0, window.close)
+
+    def on_workspace(has_series: bool) -> None:
+        if not has_series:
+            log.error("--quit-after-load: the store has no series, so no board loads")
+            QApplication.exit(1)
+
+    window.switcher.board_loaded.connect(
+        on_board, Qt.ConnectionType.SingleShotConnection
+    )
+    window.workspace_loaded.connect(on_workspace)
 
 
 def offer_first_start(window: MainWindow, runner: TaskRunner, jobs: StartJobs) -> None:

@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="interface language: zh_CN or en (default: the saved setting, "
         "else the system locale)",
     )
+    parser.add_argument(
+        "--quit-after-load",
+        action="store_true",
+        help="desktop app only: quit with status 0 once the first series board "
+        "has loaded, or with status 1 when the store has no series (for smoke "
+        "tests of a build)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
         module.register(subparsers)
