@@ -45,7 +45,12 @@ class SyncError(Exception):
 
 @dataclass
 class SyncResult:
-    """What one round did."""
+    """What one round did.
+
+    ``caught_up`` is false when a transaction still running on the server (in
+    any database of the cluster: transaction ids are cluster-wide) held the pull
+    back, so changes committed before the round may come next round.
+    """
 
     pushed: int = 0
     pulled: int = 0
@@ -54,6 +59,7 @@ class SyncResult:
     resynced: bool = False
     clock_ahead: bool = False
     new_client_id: bool = False
+    caught_up: bool = True
     seconds: float = 0.0
 
 
@@ -81,6 +87,7 @@ class SyncEngine:
             raise TypeError("local_sessions must be bound to an engine")
         self._engine: Engine = bind
         self._connect = connect
+        self._start_xmax = 0
 
     # The round ------------------------------------------------------------------
 
@@ -240,8 +247,12 @@ class SyncEngine:
     # Pull -----------------------------------------------------------------------
 
     def _pull(self, pg: psycopg.Connection[Any], result: SyncResult, me: Any) -> None:
-        buckets_row = pg.execute("SELECT sync.my_buckets()").fetchone()
+        buckets_row = pg.execute(
+            "SELECT sync.my_buckets(), "
+            "pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+        ).fetchone()
         pg.commit()
+        self._start_xmax = int(buckets_row[1]) if buckets_row else 0
         buckets: list[str] = list(buckets_row[0] or []) if buckets_row else []
         with local.write_transaction(self._engine) as connection:
             resync = local.get_state(connection, "resync") == "1"
@@ -308,6 +319,8 @@ class SyncEngine:
             pg.commit()
             page_header = rows[0][6]
             horizon = rows[0][4]
+            if int(horizon) < self._start_xmax:
+                result.caught_up = False
             if header is None:
                 header = page_header
             page = rows[1:]
@@ -367,7 +380,7 @@ def _fold_image(
         return
     version = int(data["row_version"])
     shadow = local.get_shadow(connection, table_name, row_id)
-    buckets = set() if shadow is None else shadow[2]
+    buckets = set() if shadow is None else set(shadow[2])
     if bucket is not None:
         buckets.add(bucket)
     if shadow is not None and version <= shadow[0]:
