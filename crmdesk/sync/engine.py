@@ -70,6 +70,12 @@ def _error(error: psycopg.Error) -> SyncError:
         return SyncError("upgrade_required", text)
     if state == "CR002" or state.startswith("28"):
         return SyncError("login_refused", text)
+    if state == "42501":
+        return SyncError(
+            "login_refused",
+            f"the server refused this login ({text}): ask an admin to run "
+            "crmdesk server add-user for it",
+        )
     if isinstance(error, psycopg.OperationalError):
         lowered = text.lower()
         if "authentication" in lowered or "password" in lowered or "role" in lowered:

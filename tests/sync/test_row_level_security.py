@@ -1,0 +1,362 @@
+"""Row-level security matrix: role x synced table x command x ownership.
+
+Every case runs hand-written SQL on the user's own login, in a transaction that
+is rolled back, and compares with the rules of SYNC.md ("Who sees what"), written
+out here independently of the policy SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from crmdesk.domain.ids import new_id
+
+CONFIG = (
+    "playbooks",
+    "products",
+    "teams",
+    "customer_states",
+    "users",
+    "series",
+    "reasons",
+    "stages",
+    "checklist_actions",
+)
+CHILDREN = ("stage_history", "probability_revisions", "checklist_items", "outcomes")
+ROLES = {"ann": "rep", "lee": "lead", "ada": "admin"}
+OPS = ("select", "insert", "update", "delete")
+
+
+def expected(role: str, table: str, op: str, target: str) -> bool:
+    """May ``role`` run ``op`` on a row of ``table`` that is ``target`` to it?
+
+    ``target`` is own (the user's deal, or their team's customer), team (a team
+    mate's deal) or other (another team's).
+    """
+    if role == "admin":
+        return True
+    if table in CONFIG:
+        return op == "select"
+    if op == "delete":
+        return False  # only admins delete; everyone else soft-deletes
+    if table == "customers":
+        return target in ("own", "team")
+    if table == "opportunities":
+        if target == "own":
+            return True
+        return role == "lead" and target == "team"
+    # Child rows follow their deal: the owner writes, the lead reads the team's
+    # and may record win-probability revisions.
+    if target == "own":
+        return True
+    if role == "lead" and target == "team":
+        return op == "select" or table == "probability_revisions"
+    return False
+
+
+@pytest.fixture
+def world(server):
+    """Users in two teams, and a deal with child rows for each rep and the lead."""
+    for name, role in ROLES.items():
+        server.add_user(name, role, "north")
+    server.add_user("bob", "rep", "north")
+    server.add_user("cid", "rep", "south")
+    pipeline = server.pipeline
+    now = datetime.now(UTC).replace(tzinfo=None)
+    ids: dict[str, dict[str, uuid.UUID]] = {}
+    with server.superuser() as connection:
+        connection.execute(
+            "INSERT INTO products (id, name, family, currency, version) "
+            "VALUES (%s, 'Licence', '', 'CNY', 0)",
+            (new_id(),),
+        )
+        for owner in ("ann", "bob", "cid", "lee"):
+            team = server.teams["south" if owner == "cid" else "north"]
+            row: dict[str, uuid.UUID] = {
+                "customers": new_id(),
+                "opportunities": new_id(),
+            }
+            connection.execute(
+                "INSERT INTO customers (id, name, team_id, sector, country, phone, "
+                "email, notes, created_at, updated_at, version) "
+                "VALUES (%s, %s, %s, '', '', '', '', '', %s, %s, 0)",
+                (row["customers"], f"{owner} customer", team, now, now),
+            )
+            connection.execute(
+                "INSERT INTO opportunities (id, series_id, stage_id, owner_id, "
+                "team_id, title, currency, notes, stage_entered_at, created_at, "
+                "updated_at, version) "
+                "VALUES (%s, %s, %s, %s, %s, %s, 'CNY', '', %s, %s, %s, 0)",
+                (
+                    row["opportunities"],
+                    pipeline.series["sales"],
+                    pipeline.stage("sales", "new"),
+                    server.users[owner],
+                    team,
+                    f"{owner} deal",
+                    now,
+                    now,
+                    now,
+                ),
+            )
+            for table in CHILDREN:
+                row[table] = new_id()
+                connection.execute(*_insert_sql(table, row[table], row, pipeline, now))
+            ids[owner] = row
+        connection.commit()
+    return server, ids
+
+
+def _insert_sql(table, row_id, parent, pipeline, now, team=None, owner=None):
+    opp = parent["opportunities"]
+    if table == "stage_history":
+        return (
+            "INSERT INTO stage_history (id, opportunity_id, to_stage_id, changed_at, "
+            "currency, probability, source, version) "
+            "VALUES (%s, %s, %s, %s, 'CNY', 10, '', 0)",
+            (row_id, opp, pipeline.stage("sales", "new"), now),
+        )
+    if table == "probability_revisions":
+        return (
+            "INSERT INTO probability_revisions (id, opportunity_id, probability, "
+            "reason, changed_at, version) VALUES (%s, %s, 20, '', %s, 0)",
+            (row_id, opp, now),
+        )
+    if table == "checklist_items":
+        return (
+            "INSERT INTO checklist_items (id, opportunity_id, action_id, done, "
+            "changed_at, version) VALUES (%s, %s, %s, true, %s, 0)",
+            (row_id, opp, pipeline.actions["brochure" if team else "call"], now),
+        )
+    if table == "outcomes":
+        return (
+            "INSERT INTO outcomes (id, opportunity_id, result, note, currency, "
+            "recorded_at, version) VALUES (%s, %s, 'lost', '', 'CNY', %s, 0)",
+            (row_id, opp, now),
+        )
+    if table == "customers":
+        return (
+            "INSERT INTO customers (id, name, team_id, sector, country, phone, "
+            "email, notes, created_at, updated_at, version) "
+            "VALUES (%s, 'new', %s, '', '', '', '', '', %s, %s, 0)",
+            (row_id, team, now, now),
+        )
+    if table == "opportunities":
+        return (
+            "INSERT INTO opportunities (id, series_id, stage_id, owner_id, team_id, "
+            "title, currency, notes, stage_entered_at, created_at, updated_at, "
+            "version) VALUES (%s, %s, %s, %s, %s, 'new', 'CNY', '', %s, %s, %s, 0)",
+            (
+                row_id,
+                pipeline.series["sales"],
+                pipeline.stage("sales", "new"),
+                owner,
+                team,
+                now,
+                now,
+                now,
+            ),
+        )
+    raise AssertionError(table)
+
+
+UPDATES = {
+    "customers": "notes = notes || 'x'",
+    "opportunities": "manual_probability = coalesce(manual_probability, 0) + 1",
+    "stage_history": "source = source || 'x'",
+    "probability_revisions": "reason = reason || 'x'",
+    "checklist_items": "done = NOT done",
+    "outcomes": "note = note || 'x'",
+}
+CONFIG_UPDATES = {
+    "playbooks": "name_en",
+    "products": "name",
+    "teams": "name",
+    "customer_states": "name_en",
+    "users": "display_name",
+    "series": "name_en",
+    "reasons": "name_en",
+    "stages": "name_en",
+    "checklist_actions": "name_en",
+}
+
+
+def _attempt(connection: psycopg.Connection, sql: str, params=()) -> bool:
+    """Run ``sql`` in a rolled-back transaction; True when a row was affected."""
+    try:
+        with connection.transaction(force_rollback=True):
+            cursor = connection.execute(sql, params)
+            if sql.lstrip().startswith("SELECT"):
+                return cursor.fetchone()[0] == 1
+            return cursor.rowcount == 1
+    except errors.InsufficientPrivilege:
+        return False
+    except errors.ForeignKeyViolation:
+        return True  # the policy let the command reach the row; a child refers to it
+
+
+def _config_target(server, table: str) -> uuid.UUID:
+    return server.scalar(f"SELECT id FROM {table} ORDER BY id LIMIT 1")
+
+
+def _config_insert(table: str):
+    if table != "products":
+        return None
+    return (
+        "INSERT INTO products (id, name, family, currency, version) "
+        "VALUES (%s, 'new product', '', 'CNY', 0)",
+        (new_id(),),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ROLES))
+def test_each_role_sees_and_changes_exactly_what_it_may(world, name):
+    server, ids = world
+    role = ROLES[name]
+    pipeline = server.pipeline
+    now = datetime.now(UTC).replace(tzinfo=None)
+    owners = {"own": name if name in ids else "ann", "team": "bob", "other": "cid"}
+    mismatches = []
+    with server.connect(f"{server.prefix}_{name}") as connection:
+        connection.autocommit = True
+        for table in CONFIG:
+            row_id = _config_target(server, table)
+            column = CONFIG_UPDATES[table]
+            checks = {
+                "select": (f"SELECT count(*) FROM {table} WHERE id = %s", (row_id,)),
+                "update": (
+                    f"UPDATE {table} SET {column} = {column} || 'x' WHERE id = %s",
+                    (row_id,),
+                ),
+                "delete": (f"DELETE FROM {table} WHERE id = %s", (row_id,)),
+            }
+            insert = _config_insert(table)
+            if insert:
+                checks["insert"] = insert
+            for op, (sql, params) in checks.items():
+                allowed = _attempt(connection, sql, params)
+                if allowed != expected(role, table, op, "own"):
+                    mismatches.append((table, op, "config", allowed))
+        for target, owner in owners.items():
+            parent = ids[owner]
+            team = server.teams["south" if owner == "cid" else "north"]
+            for table in ("customers", "opportunities", *CHILDREN):
+                row_id = parent[table]
+                checks = {
+                    "select": (
+                        f"SELECT count(*) FROM {table} WHERE id = %s",
+                        (row_id,),
+                    ),
+                    "update": (
+                        f"UPDATE {table} SET {UPDATES[table]} WHERE id = %s",
+                        (row_id,),
+                    ),
+                    "delete": (f"DELETE FROM {table} WHERE id = %s", (row_id,)),
+                    "insert": _insert_sql(
+                        table,
+                        new_id(),
+                        parent,
+                        pipeline,
+                        now,
+                        team=team,
+                        owner=server.users[owner],
+                    ),
+                }
+                for op, (sql, params) in checks.items():
+                    allowed = _attempt(connection, sql, params)
+                    want = expected(role, table, op, target)
+                    if table == "customers" and target == "team":
+                        want = expected(role, table, op, "own")  # same team
+                    if allowed != want:
+                        mismatches.append((table, op, target, allowed))
+    assert mismatches == []
+
+
+def test_a_rep_cannot_reach_another_teams_deals_by_hand(world):
+    server, ids = world
+    other = ids["cid"]["opportunities"]
+    mine = ids["ann"]["opportunities"]
+    with server.connect(f"{server.prefix}_ann") as connection:
+        connection.autocommit = True
+        assert (
+            connection.execute("SELECT count(*) FROM opportunities").fetchone()[0] == 1
+        )
+        assert (
+            connection.execute(
+                "UPDATE opportunities SET title = 'mine now' WHERE id = %s", (other,)
+            ).rowcount
+            == 0
+        )
+        # Giving one's own deal away to another team's rep fails the check.
+        with pytest.raises(errors.InsufficientPrivilege):
+            connection.execute(
+                "UPDATE opportunities SET owner_id = %s WHERE id = %s",
+                (server.users["cid"], mine),
+            )
+        # A session setting cannot pose as someone else: identity is the login.
+        connection.execute("SELECT set_config('crmdesk.client_id', 'x', false)")
+        connection.execute(
+            "SELECT set_config('app.user_id', %s, false)", (str(server.users["cid"]),)
+        )
+        assert (
+            connection.execute("SELECT count(*) FROM opportunities").fetchone()[0] == 1
+        )
+        # Markers of other buckets stay hidden, and nobody writes markers by hand.
+        buckets = {
+            r[0] for r in connection.execute("SELECT DISTINCT bucket FROM sync.marker")
+        }
+        assert buckets <= {
+            "config",
+            f"team:{server.teams['north']}",
+            f"rep:{server.users['ann']}",
+        }
+        with pytest.raises(errors.InsufficientPrivilege):
+            connection.execute("DELETE FROM sync.marker")
+    assert (
+        server.scalar("SELECT title FROM opportunities WHERE id = :i", i=other)
+        == "cid deal"
+    )
+
+
+def test_a_lead_adjusts_win_rates_but_not_other_fields_of_team_deals(world):
+    server, ids = world
+    deal = ids["ann"]["opportunities"]
+    with server.connect(f"{server.prefix}_lee") as connection:
+        connection.autocommit = True
+        assert (
+            connection.execute(
+                "UPDATE opportunities SET manual_probability = 55 WHERE id = %s",
+                (deal,),
+            ).rowcount
+            == 1
+        )
+        with pytest.raises(errors.InsufficientPrivilege):
+            connection.execute(
+                "UPDATE opportunities SET amount_minor = 1 WHERE id = %s", (deal,)
+            )
+
+
+def test_tables_are_owned_by_the_owner_role_and_rls_is_forced(server):
+    rows = (
+        server.engine.connect()
+        .exec_driver_sql(
+            "SELECT c.relname, pg_get_userbyid(c.relowner), c.relrowsecurity, "
+            "c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' "
+            "AND c.relname NOT IN ('alembic_version', 'workspace_settings')"
+        )
+        .all()
+    )
+    assert len(rows) == 15
+    for name, owner, enabled, forced in rows:
+        assert (owner, enabled, forced) == (f"{server.prefix}_owner", True, True), name
+    policies = server.scalar(
+        "SELECT count(DISTINCT (tablename, cmd)) FROM pg_policies "
+        "WHERE schemaname = 'public'"
+    )
+    assert policies == 15 * 4
