@@ -92,11 +92,18 @@ def _mix(first: QColor, second: QColor, share: float) -> QColor:
 
 
 def _initials(name: str) -> str:
+    """Return up to two Latin initials, or the first character of a CJK name.
+
+    Two CJK characters do not fit the small owner badge legibly; the family
+    name comes first, so one character identifies the owner well enough.
+    """
     words = name.split()
     if not words:
         return ""
+    if not words[0].isascii():
+        return words[0][:1]
     if len(words) == 1:
-        return words[0][:2] if words[0].isascii() else words[0][-2:]
+        return words[0][:2]
     return (words[0][0] + words[-1][0]).upper()
 
 
