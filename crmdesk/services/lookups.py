@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crmdesk.domain.errors import NotFoundError
 from crmdesk.domain.playbook import LocalText, OutcomeResult
-from crmdesk.storage.models import Customer, Opportunity, Reason, User
+from crmdesk.storage.models import Customer, Opportunity, Reason, Team, User
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,14 @@ def list_users(session: Session) -> list[Choice]:
         .order_by(User.display_name)
     )
     return [Choice(row.id, row.display_name) for row in rows]
+
+
+def list_teams(session: Session) -> list[Choice]:
+    """Return every team, sorted by name."""
+    rows = session.execute(
+        select(Team.id, Team.name).where(Team.deleted_at.is_(None)).order_by(Team.name)
+    )
+    return [Choice(row.id, row.name) for row in rows]
 
 
 def list_customers(session: Session, text: str = "", limit: int = 200) -> list[Choice]:

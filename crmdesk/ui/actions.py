@@ -32,6 +32,8 @@ class WindowActions(QObject):
         self.find.setShortcut(QKeySequence.StandardKey.Find)
         self.reload = QAction(window)
         self.reload.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.review = QAction(window)
+        self.review.setShortcut(QKeySequence("Ctrl+R"))
         self.about = QAction(window)
         self.about.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_qt = QAction(window)
@@ -55,6 +57,7 @@ class WindowActions(QObject):
 
         self.view_menu = bar.addMenu("")
         self.view_menu.addAction(self.reload)
+        self.view_menu.addAction(self.review)
 
         self.help_menu = bar.addMenu("")
         self.help_menu.addAction(self.about)
@@ -74,5 +77,6 @@ class WindowActions(QObject):
         self.find.setText(self.tr("&Find deals"))
         self.move_menu.setTitle(self.tr("&Move selected to"))
         self.reload.setText(self.tr("&Reload board"))
+        self.review.setText(self.tr("Pipeline &review"))
         self.about.setText(self.tr("&About crmdesk"))
         self.about_qt.setText(self.tr("About &Qt"))

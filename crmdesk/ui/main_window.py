@@ -38,6 +38,7 @@ from crmdesk.ui.dialogs.settings import SettingsDialog
 from crmdesk.ui.events import EventHub
 from crmdesk.ui.filter_bar import FilterBar
 from crmdesk.ui.i18n import Translators, resolve_language
+from crmdesk.ui.review.window import ReviewWindow
 from crmdesk.ui.series_switcher import SeriesSwitcher
 from crmdesk.ui.tasks import TaskRunner
 
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._translators = translators
         self._currency = ""
+        self._review: ReviewWindow | None = None
         language = translators.language or "en"
 
         self.switcher = SeriesSwitcher(runner, events, language, self)
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         actions.quit.triggered.connect(self.close)
         actions.find.triggered.connect(self.filter_bar.focus_search)
         actions.reload.triggered.connect(self.reload)
+        actions.review.triggered.connect(self.open_review)
         actions.about.triggered.connect(self.show_about)
         actions.about_qt.triggered.connect(lambda: QMessageBox.aboutQt(self))
         actions.move_menu.aboutToShow.connect(self._fill_move_menu)
@@ -290,6 +293,14 @@ class MainWindow(QMainWindow):
                 ).format(path=path),
             )
 
+    def open_review(self) -> None:
+        """Show the pipeline review window, opening it on first use."""
+        if self._review is None:
+            self._review = ReviewWindow(self._runner, self._events, self.language, self)
+        self._review.show()
+        self._review.raise_()
+        self._review.activateWindow()
+
     def open_settings(self) -> None:
         """Open the Settings dialog and apply a changed language at once."""
         dialog = SettingsDialog(self._runner, self._settings.language, self)
@@ -312,6 +323,8 @@ class MainWindow(QMainWindow):
         self._translators.install(language)
         self.switcher.set_language(language)
         self.detail.set_language(language)
+        if self._review is not None:
+            self._review.set_language(language)
 
     def show_about(self) -> None:
         """Show the version and what crmdesk is."""

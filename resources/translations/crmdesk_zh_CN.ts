@@ -908,28 +908,24 @@
         <translation>进行中商机按预计金额计，赢单商机按实际金额计，丢单商机按预计金额计。</translation>
     </message>
     <message>
-        <source>Deals on {date}</source>
-        <translation>{date} 的商机数</translation>
-    </message>
-    <message>
-        <source>Share of deals on {date}</source>
-        <translation>{date} 的商机数占比</translation>
-    </message>
-    <message>
-        <source>Amount on {date} ({currency})</source>
-        <translation>{date} 的金额（{currency}）</translation>
-    </message>
-    <message>
-        <source>Share of amount on {date}</source>
-        <translation>{date} 的金额占比</translation>
-    </message>
-    <message>
         <source>Open deals in {stage} on {date}</source>
         <translation>{date} 时“{stage}”阶段的进行中商机</translation>
     </message>
     <message>
         <source>Distribution over stages</source>
         <translation>阶段分布</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Share of deals</source>
+        <translation>商机数占比</translation>
+    </message>
+    <message>
+        <source>Share of amount</source>
+        <translation>金额占比</translation>
     </message>
     <message>
         <source>Open deals as they stood at the end of each date: the chosen date, a month earlier and a year earlier.</source>
@@ -1542,6 +1538,10 @@
     <message>
         <source>&amp;Reload board</source>
         <translation>重新加载看板(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Pipeline &amp;review</source>
+        <translation>管道复盘(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;About crmdesk</source>

@@ -1,0 +1,1 @@
+"""The pipeline review window of team leads: reports, charts and exports."""
