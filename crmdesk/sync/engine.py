@@ -22,6 +22,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from crmdesk.domain.ids import new_id
 from crmdesk.sync import local
 from crmdesk.sync.hlc import HybridClock, pack
 
@@ -177,7 +178,7 @@ class SyncEngine:
             # numbers with other content: continue under a new id.
             log.warning("server refused client id %s: %s", client, error)
             with local.write_transaction(self._engine) as connection:
-                client = local.new_id()
+                client = new_id()
                 local.set_state(connection, "client_id", str(client))
             result.new_client_id = True
             row = pg.execute(

@@ -91,8 +91,9 @@ def list_open_issues(
 
 def _model(table_name: str) -> type[Base]:
     for mapper in Base.registry.mappers:
-        if mapper.local_table.name == table_name:  # type: ignore[attr-defined]
-            return mapper.class_  # type: ignore[no-any-return]
+        model: type[Base] = mapper.class_
+        if getattr(model, "__tablename__", None) == table_name:
+            return model
     raise NotFoundError(f"table {table_name} is not a synced table")
 
 
@@ -142,16 +143,15 @@ def resolve_issue(
             )
         mine = json.loads(issue.mine) if issue.mine else None
         theirs = json.loads(issue.theirs) if issue.theirs else None
-        if action == USE_MINE and issue.field is not None:
-            _write_values(session, issue, {issue.field: mine})
-        elif action == KEEP_THEIRS and issue.kind == "also_edited":
+        field = issue.field
+        if action == USE_MINE and field is not None:
+            _write_values(session, issue, {field: mine})
+        elif action == KEEP_THEIRS and issue.kind == "also_edited" and field:
             row = session.get(_model(issue.table_name), issue.row_id)
-            current = getattr(row, issue.field or "", None) if row else None
-            mine_value = from_json(
-                SYNCED_TABLES[issue.table_name], {issue.field: mine}
-            ).get(issue.field or "")
-            if row is not None and current == mine_value:
-                _write_values(session, issue, {issue.field: theirs})
+            current = getattr(row, field, None) if row else None
+            mine_value = from_json(SYNCED_TABLES[issue.table_name], {field: mine})
+            if row is not None and current == mine_value.get(field):
+                _write_values(session, issue, {field: theirs})
         elif action == RESTORE:
             values = dict(mine or {}) if isinstance(mine, dict) else {}
             values["deleted_at"] = None

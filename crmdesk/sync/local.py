@@ -44,16 +44,24 @@ PENDING = "pending"
 ACKED = "acked"
 FAILED = "failed"
 
+
+def _table(value: object) -> Table:
+    if not isinstance(value, Table):
+        raise TypeError(f"{value!r} is not a table")
+    return value
+
+
 SYNCED_TABLES: dict[str, Table] = {
-    mapper.local_table.name: mapper.local_table  # type: ignore[misc]
+    _table(mapper.local_table).name: _table(mapper.local_table)
     for mapper in Base.registry.mappers
     if getattr(mapper.class_, "__synced__", False)
 }
 
-outbox = OutboxEntry.__table__
-shadow_table = SyncShadow.__table__
-state_table = SyncState.__table__
-issue_table = SyncIssue.__table__
+outbox = _table(OutboxEntry.__table__)
+shadow_table = _table(SyncShadow.__table__)
+state_table = _table(SyncState.__table__)
+issue_table = _table(SyncIssue.__table__)
+workspace_table = _table(WorkspaceSetting.__table__)
 
 
 @contextmanager
@@ -118,8 +126,9 @@ def client_id(connection: Connection) -> uuid.UUID:
 
 def set_workspace_user(connection: Connection, user_id: uuid.UUID) -> None:
     """Make the server's user for this login the store's current user."""
-    table = WorkspaceSetting.__table__
-    statement = sqlite_insert(table).values(key="current_user", value=str(user_id))
+    statement = sqlite_insert(workspace_table).values(
+        key="current_user", value=str(user_id)
+    )
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=["key"], set_={"value": str(user_id)}
