@@ -12,14 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import NamedTuple
 
 from crmdesk.domain.money import convert, convert_exact, currency_exponent
 from crmdesk.domain.playbook import LocalText, StageKind
 
 
-@dataclass(frozen=True, slots=True)
-class Card:
-    """What a board card shows of one deal; probability is the effective one."""
+class Card(NamedTuple):
+    """What a board card shows of one deal; probability is the effective one.
+
+    A named tuple rather than a dataclass: a board builds ten thousand of them
+    on open, and a tuple is several times cheaper to create.
+    """
 
     id: uuid.UUID
     stage_id: uuid.UUID

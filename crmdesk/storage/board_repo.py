@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, DateTime, String, Uuid, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from crmdesk.storage.models import (
@@ -81,45 +81,104 @@ def fetch_cards(
     series_id: uuid.UUID,
     opportunity_ids: list[uuid.UUID] | None = None,
 ) -> list[CardRow]:
-    """Return the card rows of every live deal of a series, or of the given deals."""
+    """Return the card rows of every live deal of a series, or of the given deals.
+
+    The ticked actions are counted per card with a correlated subquery, which
+    reads only that deal's checklist rows through their unique index.
+    """
     done = (
-        select(
-            ChecklistItem.opportunity_id.label("opportunity_id"),
-            ChecklistAction.stage_id.label("stage_id"),
-            func.count().label("done"),
-        )
+        select(func.count())
+        .select_from(ChecklistItem)
         .join(ChecklistAction, ChecklistAction.id == ChecklistItem.action_id)
-        .where(ChecklistItem.done.is_(True), ChecklistAction.deleted_at.is_(None))
-        .group_by(ChecklistItem.opportunity_id, ChecklistAction.stage_id)
-        .subquery()
+        .where(
+            ChecklistItem.opportunity_id == Opportunity.id,
+            ChecklistItem.done.is_(True),
+            ChecklistAction.stage_id == Opportunity.stage_id,
+            ChecklistAction.deleted_at.is_(None),
+        )
+        .correlate(Opportunity)
+        .scalar_subquery()
     )
+    # SQLAlchemy's per-value result processing costs more than the query on a
+    # board of ten thousand cards, so keys, dates and times are read raw and
+    # parsed here with the C parsers of uuid and datetime. Stage and owner ids
+    # repeat across cards and are parsed once each.
     query = (
         select(
-            Opportunity.id,
-            Opportunity.stage_id,
+            type_coerce(Opportunity.id, _RAW_UUID),
+            type_coerce(Opportunity.stage_id, _RAW_UUID),
             Opportunity.title,
             Customer.name,
             Opportunity.amount_minor,
             Opportunity.currency,
-            Opportunity.expected_close,
+            type_coerce(Opportunity.expected_close, _RAW_DATE),
             Opportunity.manual_probability,
-            Opportunity.owner_id,
+            type_coerce(Opportunity.owner_id, _RAW_UUID),
             User.display_name,
-            Opportunity.stage_entered_at,
-            func.coalesce(done.c.done, 0),
+            type_coerce(Opportunity.stage_entered_at, _RAW_TIME),
+            done,
         )
         .outerjoin(Customer, Customer.id == Opportunity.customer_id)
         .outerjoin(User, User.id == Opportunity.owner_id)
-        .outerjoin(
-            done,
-            and_(
-                done.c.opportunity_id == Opportunity.id,
-                done.c.stage_id == Opportunity.stage_id,
-            ),
-        )
         .where(Opportunity.series_id == series_id, Opportunity.deleted_at.is_(None))
         .order_by(Opportunity.stage_entered_at.desc(), Opportunity.id)
     )
     if opportunity_ids is not None:
         query = query.where(Opportunity.id.in_(opportunity_ids))
-    return [CardRow._make(row) for row in session.execute(query)]
+    ids = _UuidCache()
+    return [
+        CardRow(
+            _uuid(row[0]),
+            ids.get(row[1]),
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            _date(row[6]),
+            row[7],
+            ids.get_optional(row[8]),
+            row[9],
+            _utc(row[10]),
+            row[11],
+        )
+        for row in session.execute(query)
+    ]
+
+
+# On SQLite these columns come back as text; PostgreSQL's driver returns native
+# values, which the parsers below pass through.
+_RAW_UUID = String().with_variant(Uuid(), "postgresql")
+_RAW_DATE = String().with_variant(Date(), "postgresql")
+_RAW_TIME = String().with_variant(DateTime(), "postgresql")
+
+
+def _uuid(raw: object) -> uuid.UUID:
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(hex=str(raw))
+
+
+def _date(raw: object) -> date | None:
+    if raw is None or isinstance(raw, date):
+        return raw
+    return date.fromisoformat(str(raw))
+
+
+def _utc(raw: object) -> datetime:
+    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    return value.replace(tzinfo=UTC)
+
+
+class _UuidCache:
+    """Turns raw key values (hex text on SQLite, UUIDs on PostgreSQL) into UUIDs."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, uuid.UUID] = {}
+
+    def get(self, raw: object) -> uuid.UUID:
+        value = self._seen.get(raw)
+        if value is None:
+            value = _uuid(raw)
+            self._seen[raw] = value
+        return value
+
+    def get_optional(self, raw: object) -> uuid.UUID | None:
+        return None if raw is None else self.get(raw)
