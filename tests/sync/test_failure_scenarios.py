@@ -383,6 +383,7 @@ def test_f6_a_fast_clock_is_clamped_and_cannot_win_for_days(server, make_client)
     assert [(i.kind, i.mine) for i in lost] == [
         ("also_edited", "B, an hour behind, concurrent")
     ]
+    assert lost[0].message.startswith(f"also edited by {fast.login};")
     with slow.engine.connect() as connection:
         assert int(local.get_state(connection, "hlc")) > stored
     # B's next edit, made after receiving A's stamp, wins.

@@ -587,7 +587,8 @@ BEGIN
   END IF;
   NEW.version := NEW.row_version;
   SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_object(
-           'v', NEW.row_version, 'hlc', v_hlc, 'by', v_by)), '{{}}')
+           'v', NEW.row_version, 'hlc', v_hlc, 'by', v_by, 'login', session_user)),
+           '{{}}')
     INTO v_changed
     FROM jsonb_each(to_jsonb(NEW) - 'row_version' - 'field_meta' - 'version') e
    WHERE TG_OP = 'INSERT' OR e.value IS DISTINCT FROM v_old -> e.key;
@@ -847,8 +848,8 @@ BEGIN
       v_issues := v_issues || jsonb_build_array(jsonb_build_object(
         'kind', 'conflict', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
         'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
-        'message',
-        'changed on the server since you last synced; the server value stays'));
+        'message', format('changed by %s since you last synced; the server value '
+                          'stays', v_meta ->> 'login')));
       IF (v_tbl || '.' || k) = ANY ({aborting}) THEN v_abort := true; END IF;
     ELSE
       IF v_hlc > (v_meta ->> 'hlc')::bigint THEN
@@ -859,8 +860,8 @@ BEGIN
         'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
         'kept', CASE WHEN v_hlc > (v_meta ->> 'hlc')::bigint THEN 'mine'
                      ELSE 'theirs' END,
-        'message',
-        'also edited elsewhere; the later edit by the hybrid clock is kept'));
+        'message', format('also edited by %s; the later edit by the hybrid clock '
+                          'is kept', v_meta ->> 'login')));
     END IF;
   END LOOP;
   IF v_abort THEN
