@@ -608,6 +608,73 @@
     </message>
 </context>
 <context>
+    <name>MoveRejection</name>
+    <message>
+        <source>“{name}”</source>
+        <translation>“{name}”</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>The deal is already in stage “{stage}”.</source>
+        <translation>该商机已处于“{stage}”阶段。</translation>
+    </message>
+    <message>
+        <source>That stage belongs to another series.</source>
+        <translation>该阶段属于另一个商机系列。</translation>
+    </message>
+    <message>
+        <source>This series does not allow skipping stages: move the deal through {stages} first.</source>
+        <translation>此系列不允许跳过阶段：请先将商机推进到 {stages}。</translation>
+    </message>
+    <message>
+        <source>This series does not allow moving a deal back from “{source}” to “{target}”.</source>
+        <translation>此系列不允许将商机从“{source}”退回到“{target}”。</translation>
+    </message>
+    <message>
+        <source>This series does not allow reopening a won deal.</source>
+        <translation>此系列不允许重新打开已赢单的商机。</translation>
+    </message>
+    <message>
+        <source>This series does not allow reopening a lost deal.</source>
+        <translation>此系列不允许重新打开已丢单的商机。</translation>
+    </message>
+    <message>
+        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal&apos;s checklist first.</source>
+        <translation>“{stage}”阶段的必做动作尚未完成：{actions}。请先在商机的检查清单中勾选。</translation>
+    </message>
+    <message>
+        <source>Moving a deal to “{stage}” needs an outcome: record whether it was won or lost.</source>
+        <translation>将商机移到“{stage}”需要填写结果：请记录赢单还是丢单。</translation>
+    </message>
+    <message>
+        <source>Stage “{stage}” does not match the chosen result.</source>
+        <translation>“{stage}”阶段与所选结果不符。</translation>
+    </message>
+    <message>
+        <source>A lost deal needs a reason: choose one from the list.</source>
+        <translation>丢单需要填写原因：请从列表中选择。</translation>
+    </message>
+    <message>
+        <source>The chosen reason is not a lost reason of this series: choose another one.</source>
+        <translation>所选原因不是此系列的丢单原因：请另选一个。</translation>
+    </message>
+    <message>
+        <source>The reason “{reason}” needs a note that says more.</source>
+        <translation>原因“{reason}”需要填写补充说明。</translation>
+    </message>
+    <message>
+        <source>A won deal needs its actual amount (zero or more).</source>
+        <translation>赢单需要填写实际金额（零或以上）。</translation>
+    </message>
+    <message>
+        <source>A won deal needs the date it closed.</source>
+        <translation>赢单需要填写成交日期。</translation>
+    </message>
+</context>
+<context>
     <name>NewCustomerDialog</name>
     <message>
         <source>New customer</source>
