@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from crmdesk.domain.playbook import OutcomeResult
-from crmdesk.services.stages import OutcomeInput
+from crmdesk.services.board import load_board
+from crmdesk.services.stages import OutcomeInput, move_opportunity
 from crmdesk.storage.models import (
     ChecklistItem,
     Opportunity,
@@ -248,3 +249,35 @@ def test_edit_refreshes_board_card(main_window, store, runner):
 
     card = main_window.switcher.current_board().model.card(deal)
     assert card.title == "Tablets"
+
+
+def test_won_deal_moved_back_by_form(panel, store, runner):
+    series = store.series("open-sales")
+    propose = series.stage_by_key("propose")
+    assert propose.default_probability == 40
+    deal = store.add_deal("open-sales", "Servers", "9000", stage_key="negotiate")
+    with store.sessions.begin() as session:
+        move_opportunity(
+            session,
+            deal,
+            series.stage_by_key("won").id,
+            store.actor(),
+            OutcomeInput(
+                OutcomeResult.WON,
+                actual_amount=Decimal(10000),
+                actual_date=date(2025, 5, 2),
+            ),
+        )
+    open_deal(panel, runner, deal)
+
+    choose_stage(panel, propose.id)
+    assert runner.wait_idle()
+
+    row = stored(store, deal)
+    assert row.stage_id == propose.id
+    assert row.amount_minor == 1_000_000
+    assert panel.stage_section.effective_label.text() == "40 %"
+    with store.sessions() as session:
+        board = load_board(session, series.id)
+    weighted = dict((s.key, t.weighted) for s, t in board.column_totals())
+    assert weighted["propose"] == Decimal("4000.00")
