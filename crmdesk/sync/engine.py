@@ -11,6 +11,7 @@ import json
 import logging
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,6 +63,8 @@ class SyncResult:
     new_client_id: bool = False
     caught_up: bool = True
     seconds: float = 0.0
+    push_seconds: float = 0.0
+    pull_seconds: float = 0.0
 
 
 def _error(error: psycopg.Error) -> SyncError:
@@ -112,8 +115,12 @@ class SyncEngine:
                         "admin to run crmdesk server add-user",
                     )
                 pg.commit()
+                pushed_at = time.perf_counter()
                 self._push(pg, result)
+                pulled_at = time.perf_counter()
+                result.push_seconds = pulled_at - pushed_at
                 self._pull(pg, result, me[0])
+                result.pull_seconds = time.perf_counter() - pulled_at
         except psycopg.Error as error:
             raise _error(error) from error
         result.seconds = time.perf_counter() - started
@@ -334,17 +341,11 @@ class SyncEngine:
             with local.write_transaction(self._engine) as connection:
                 clock = HybridClock(int(local.get_state(connection, "hlc") or 0))
                 newest = pack(int(page_header["server_ms"]))
-                for _kind, tbl, row_id, op, _txid, _change, data in page:
-                    result.pulled += 1
-                    if op == "remove":
-                        result.removed += _remove(
-                            connection, tbl, row_id, bucket, result
-                        )
-                        continue
-                    if data is None:
-                        continue
-                    _fold_image(connection, tbl, row_id, data, bucket=bucket)
-                    newest = max(newest, _newest_stamp(data))
+                for row in page:
+                    if row[6] is not None:
+                        newest = max(newest, _newest_stamp(row[6]))
+                result.pulled += len(page)
+                result.removed += _apply_page(connection, bucket, page, result)
                 local.set_state(connection, "hlc", str(clock.receive(newest)))
                 if len(page) == PULL_PAGE:
                     position = f"{page[-1][4]}:{page[-1][5]}"
@@ -370,8 +371,69 @@ def _mutation(entry: Any) -> dict[str, Any]:
 
 
 def _newest_stamp(data: dict[str, Any]) -> int:
-    meta = data.get("field_meta") or {}
-    return max((int(m.get("hlc", 0)) for m in meta.values()), default=0)
+    return int(data.get("last_hlc") or 0)
+
+
+def _apply_page(
+    connection: Connection, bucket: str, page: list[Any], result: SyncResult
+) -> int:
+    """Apply one page of a bucket: shadows first, then the working rows.
+
+    Rows without pending local changes are written in one statement per table;
+    rows with pending changes are rebuilt one by one (shadow plus replay).
+    Returns how many rows left this laptop.
+    """
+    removed = 0
+    puts: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+    for _kind, table_name, row_id, op, _txid, _change, data in page:
+        if table_name not in local.SYNCED_TABLES:
+            continue
+        if op == "remove":
+            puts.pop((table_name, row_id), None)
+            removed += _remove(connection, table_name, row_id, bucket, result)
+        elif data is not None:
+            puts[(table_name, row_id)] = data
+    if not puts:
+        return removed
+    pending = local.pending_rows(connection)
+    by_table: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for table_name, row_id in puts:
+        by_table[table_name].append(row_id)
+    shadows: list[dict[str, Any]] = []
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    slow: list[tuple[str, uuid.UUID]] = []
+    for table_name, ids in by_table.items():
+        table = local.SYNCED_TABLES[table_name]
+        known = local.shadow_versions(connection, table_name, ids)
+        for row_id in ids:
+            data = puts[(table_name, row_id)]
+            version = int(data["row_version"])
+            current = known.get(row_id)
+            if current is not None and version <= current[0]:
+                if bucket not in current[1]:
+                    local.set_shadow_buckets(
+                        connection, table_name, row_id, current[1] | {bucket}
+                    )
+                continue
+            buckets = (current[1] if current else set()) | {bucket}
+            shadows.append(
+                local.shadow_values(table_name, row_id, version, data, buckets)
+            )
+            if (table_name, row_id) in pending:
+                slow.append((table_name, row_id))
+                continue
+            values = local.from_json(table, data)
+            values["id"] = row_id
+            values["version"] = version
+            for column in table.columns:
+                values.setdefault(column.name, None)
+            rows[table_name].append(values)
+    local.put_shadows(connection, shadows)
+    for table_name, values in rows.items():
+        local.write_rows(connection, table_name, values)
+    for table_name, row_id in slow:
+        local.rebuild_row(connection, table_name, row_id)
+    return removed
 
 
 def _fold_image(

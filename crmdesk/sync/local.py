@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -139,30 +139,79 @@ def set_workspace_user(connection: Connection, user_id: uuid.UUID) -> None:
 # Values -------------------------------------------------------------------------
 
 
-def from_json(table: Table, data: dict[str, Any]) -> dict[str, Any]:
-    """Turn a JSON row (server image or outbox change) into column values."""
-    values: dict[str, Any] = {}
+def _uuid(value: Any) -> uuid.UUID:
+    return uuid.UUID(str(value))
+
+
+def _instant(value: Any) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    return (
+        moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    )
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(str(value)[:10])
+
+
+def _converters(table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    converters: list[tuple[str, Callable[[Any], Any] | None]] = []
     for column in table.columns:
-        if column.name not in data or column.name == "version":
+        if column.name == "version":
             continue
-        value = data[column.name]
-        if value is not None:
-            kind = column.type
-            if isinstance(kind, Uuid):
-                value = uuid.UUID(str(value))
-            elif isinstance(kind, UtcDateTime):
-                moment = datetime.fromisoformat(str(value))
-                value = (
-                    moment.replace(tzinfo=UTC)
-                    if moment.tzinfo is None
-                    else moment.astimezone(UTC)
-                )
-            elif isinstance(kind, Date):
-                value = date.fromisoformat(str(value)[:10])
-            elif isinstance(kind, Boolean):
-                value = bool(value)
-        values[column.name] = value
+        kind = column.type
+        convert: Callable[[Any], Any] | None = None
+        if isinstance(kind, Uuid):
+            convert = _uuid
+        elif isinstance(kind, UtcDateTime):
+            convert = _instant
+        elif isinstance(kind, Date):
+            convert = _date
+        elif isinstance(kind, Boolean):
+            convert = bool
+        converters.append((column.name, convert))
+    return converters
+
+
+_CONVERTERS = {name: _converters(table) for name, table in SYNCED_TABLES.items()}
+
+
+def from_json(table: Table, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn a JSON row (server image or outbox change) into column values.
+
+    Only the columns present in ``data`` are returned; ``version`` never is.
+    """
+    values: dict[str, Any] = {}
+    for name, convert in _CONVERTERS[table.name]:
+        if name in data:
+            value = data[name]
+            values[name] = value if value is None or convert is None else convert(value)
     return values
+
+
+def _upsert(table: Table) -> Any:
+    statement = sqlite_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={
+            column.name: statement.excluded[column.name]
+            for column in table.columns
+            if not column.primary_key
+        },
+    )
+
+
+# Statements built once: building one per row made applying a page slow.
+_ROW_UPSERTS = {name: _upsert(table) for name, table in SYNCED_TABLES.items()}
+_SHADOW_UPSERT = _upsert(shadow_table)
+
+
+def write_rows(
+    connection: Connection, table_name: str, rows: list[dict[str, Any]]
+) -> None:
+    """Insert or replace working rows (complete column values) in one statement."""
+    if rows:
+        connection.execute(_ROW_UPSERTS[table_name], rows)
 
 
 # Shadow and working copy --------------------------------------------------------
@@ -182,6 +231,29 @@ def get_shadow(
     return int(row[0]), json.loads(row[1]), set(json.loads(row[2]))
 
 
+def shadow_values(
+    table_name: str,
+    row_id: uuid.UUID,
+    version: int,
+    data: dict[str, Any],
+    buckets: set[str],
+) -> dict[str, Any]:
+    """Return the column values of a shadow row."""
+    return {
+        "table_name": table_name,
+        "row_id": row_id,
+        "row_version": version,
+        "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
+        "buckets": json.dumps(sorted(buckets)),
+    }
+
+
+def put_shadows(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace shadows (values from :func:`shadow_values`)."""
+    if rows:
+        connection.execute(_SHADOW_UPSERT, rows)
+
+
 def put_shadow(
     connection: Connection,
     table_name: str,
@@ -191,20 +263,37 @@ def put_shadow(
     buckets: set[str],
 ) -> None:
     """Insert or replace a row's shadow."""
-    values = {
-        "table_name": table_name,
-        "row_id": row_id,
-        "row_version": version,
-        "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
-        "buckets": json.dumps(sorted(buckets)),
-    }
-    statement = sqlite_insert(shadow_table).values(**values)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["table_name", "row_id"],
-            set_={k: v for k, v in values.items() if k not in ("table_name", "row_id")},
-        )
-    )
+    put_shadows(connection, [shadow_values(table_name, row_id, version, data, buckets)])
+
+
+def shadow_versions(
+    connection: Connection, table_name: str, row_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, set[str]]]:
+    """Return the version and buckets of the shadows of ``row_ids`` in one table."""
+    found: dict[uuid.UUID, tuple[int, set[str]]] = {}
+    for start in range(0, len(row_ids), 500):
+        rows = connection.execute(
+            select(
+                shadow_table.c.row_id,
+                shadow_table.c.row_version,
+                shadow_table.c.buckets,
+            )
+            .where(shadow_table.c.table_name == table_name)
+            .where(shadow_table.c.row_id.in_(row_ids[start : start + 500]))
+        ).all()
+        for row_id, version, buckets in rows:
+            found[row_id] = (int(version), set(json.loads(buckets)))
+    return found
+
+
+def pending_rows(connection: Connection) -> set[tuple[str, uuid.UUID]]:
+    """Return (table, row id) of every row with pending outbox entries."""
+    rows = connection.execute(
+        select(outbox.c.table_name, outbox.c.row_id)
+        .where(outbox.c.status == PENDING)
+        .distinct()
+    ).all()
+    return {(str(table_name), row_id) for table_name, row_id in rows}
 
 
 def set_shadow_buckets(
@@ -261,13 +350,9 @@ def rebuild_row(connection: Connection, table_name: str, row_id: uuid.UUID) -> N
     values = from_json(table, merged)
     values["id"] = row_id
     values["version"] = version
-    statement = sqlite_insert(table).values(**values)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["id"],
-            set_={k: v for k, v in values.items() if k != "id"},
-        )
-    )
+    for column in table.columns:
+        values.setdefault(column.name, None)
+    write_rows(connection, table_name, [values])
 
 
 def delete_row(connection: Connection, table_name: str, row_id: uuid.UUID) -> None:

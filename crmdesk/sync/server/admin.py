@@ -105,6 +105,12 @@ def add_user(
         raise ValidationError("a user needs a team: pass --team KEY")
     with engine.begin() as connection:
         prefix = role_prefix(connection)
+        groups = {f"{prefix}_{name}" for name in (*ROLES, "app", "owner")}
+        if login in groups:
+            raise ValidationError(
+                f"invalid login name {login!r}: it is one of crmdesk's group roles; "
+                "choose another name"
+            )
         exists = connection.execute(
             sa.text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": login}
         ).first()

@@ -6,10 +6,11 @@ Create Date: 2026-12-04
 
 The domain tables mirror the local store's synced tables (crmdesk/storage/models.py
 at local schema 0002) and add ``row_version`` (bumped by a trigger under the row
-lock) and ``field_meta`` (per column: the version, hybrid clock stamp and author of
-its last change). Everything else is SQL: the ``sync`` schema, the triggers that
-write the change markers, the push and pull functions and the row-level security
-policies.
+lock), ``field_meta`` (per column: the version, hybrid clock stamp, client and
+login of its last change) and ``last_hlc`` (the stamp of the row's last change,
+sent to clients instead of the whole ``field_meta``). Everything else is SQL:
+the ``sync`` schema, the triggers that write the change markers, the push and
+pull functions and the row-level security policies.
 """
 
 from collections.abc import Sequence
@@ -560,7 +561,8 @@ LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS
 DECLARE v jsonb;
 BEGIN
   IF NOT p_tbl = ANY (sync.synced_tables()) THEN RETURN NULL; END IF;
-  EXECUTE format('SELECT to_jsonb(t) FROM public.%I t WHERE t.id = $1', p_tbl)
+  EXECUTE format('SELECT to_jsonb(t) - ''field_meta'' FROM public.%I t '
+                 'WHERE t.id = $1', p_tbl)
     INTO v USING p_id;
   RETURN v;
 END $$;
@@ -586,11 +588,13 @@ BEGIN
     v_meta := OLD.field_meta;
   END IF;
   NEW.version := NEW.row_version;
+  NEW.last_hlc := v_hlc;
   SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_object(
            'v', NEW.row_version, 'hlc', v_hlc, 'by', v_by, 'login', session_user)),
            '{{}}')
     INTO v_changed
-    FROM jsonb_each(to_jsonb(NEW) - 'row_version' - 'field_meta' - 'version') e
+    FROM jsonb_each(to_jsonb(NEW) - 'row_version' - 'field_meta' - 'version'
+                    - 'last_hlc') e
    WHERE TG_OP = 'INSERT' OR e.value IS DISTINCT FROM v_old -> e.key;
   NEW.field_meta := v_meta || v_changed;
   RETURN NEW;
@@ -673,7 +677,7 @@ BEGIN
       FROM jsonb_each(to_jsonb(NEW)) e
      WHERE e.value IS DISTINCT FROM to_jsonb(OLD) -> e.key
        AND e.key NOT IN ('manual_probability', 'owner_id', 'updated_at',
-                         'row_version', 'field_meta', 'version');
+                         'row_version', 'field_meta', 'version', 'last_hlc');
     IF v_changed IS NOT NULL THEN
       RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
         'a team lead may change only the win probability and the owner of a team '
@@ -709,8 +713,9 @@ LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
            'generation', i.generation,
            'min_client_schema', i.min_client_schema,
            'tombstone_horizon', i.tombstone_horizon,
-           'xid_ahead', coalesce((SELECT max(x.txid) FROM sync.marker x
-                                   WHERE x.bucket = p_bucket) >= h.xmax, false))
+           'xid_ahead', coalesce((SELECT x.txid FROM sync.marker x
+                                   WHERE x.bucket = p_bucket
+                                   ORDER BY x.txid DESC LIMIT 1) >= h.xmax, false))
     FROM h, sync.server_info i
   UNION ALL
   SELECT * FROM (
@@ -765,7 +770,7 @@ BEGIN
     FROM pg_attribute a
    WHERE a.attrelid = format('public.%I', v_tbl)::regclass AND a.attnum > 0
      AND NOT a.attisdropped
-     AND a.attname NOT IN ('row_version', 'field_meta', 'version')
+     AND a.attname NOT IN ('row_version', 'field_meta', 'version', 'last_hlc')
      AND v_fields ? a.attname;
   v_cols := coalesce(v_cols, '{{}}');
 
@@ -1036,7 +1041,8 @@ $$;
 
 def _image_case() -> str:
     arms = " ".join(
-        f"WHEN '{t}' THEN (SELECT to_jsonb(t) FROM public.{t} t WHERE t.id = p.row_id)"
+        f"WHEN '{t}' THEN (SELECT to_jsonb(t) - 'field_meta' FROM public.{t} t "
+        "WHERE t.id = p.row_id)"
         for t in SYNCED_TABLES
     )
     return f"CASE p.tbl {arms} END"
@@ -1082,7 +1088,8 @@ def _table_sql(table: str, roles: dict[str, str]) -> str:
     return f"""
 ALTER TABLE public.{table}
   ADD COLUMN row_version bigint NOT NULL DEFAULT 0,
-  ADD COLUMN field_meta jsonb NOT NULL DEFAULT '{{}}';
+  ADD COLUMN field_meta jsonb NOT NULL DEFAULT '{{}}',
+  ADD COLUMN last_hlc bigint NOT NULL DEFAULT 0;
 ALTER TABLE public.{table} OWNER TO {roles["owner"]};
 CREATE TRIGGER zz_bump BEFORE INSERT OR UPDATE ON public.{table}
   FOR EACH ROW EXECUTE FUNCTION sync.bump();
