@@ -15,10 +15,14 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import platform
+import re
 import sys
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT_LOGGER = "crmdesk"
 LOG_FILE = "crmdesk.log"
@@ -26,6 +30,116 @@ FILE_BYTES = 2_000_000
 """Size at which the log file is rotated; with ``FILE_BACKUPS`` it caps disk use."""
 FILE_BACKUPS = 5
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+MASK = "***"
+
+# The password part of a URL: "scheme://user:PASSWORD@host". The password stops
+# at "@"; a "/" before the "@" means the colon was a port, not a password.
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<secret>[^@\s/]+)(?=@)",
+    re.IGNORECASE,
+)
+# "password=VALUE", "PGPASSWORD=VALUE", "'password': 'VALUE'", "pwd: VALUE" and
+# similar key/value pairs, with a quoted or an unquoted value.
+_KEY_VALUE_PASSWORD = re.compile(
+    r"(?P<head>\b(?:pg)?(?:password|passwd|pwd)\b['\"]?\s*[=:]\s*)"
+    r"(?P<secret>'[^']*'|\"[^\"]*\"|[^\s,;&'\")}\]]+)",
+    re.IGNORECASE,
+)
+
+
+def mask_secrets(text: str) -> str:
+    """Return ``text`` with passwords in URLs and key/value pairs replaced by ***."""
+    text = _URL_PASSWORD.sub(lambda match: match["head"] + MASK, text)
+    return _KEY_VALUE_PASSWORD.sub(lambda match: match["head"] + MASK, text)
+
+
+class MaskSecrets(logging.Filter):
+    """Masks passwords in a record's message and traceback before any handler writes.
+
+    The filter rewrites the record in place (message, arguments and the cached
+    traceback text), so every handler after it sees the masked text too.
+    """
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # the handler reports a bad format string itself
+            return True
+        record.msg = mask_secrets(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_secrets(record.stack_info)
+        return True
+
+
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file that several crmdesk processes can write at once.
+
+    Each record is written under an exclusive lock on ``<log file>.lock``: the
+    handler opens the file, rotates it when the record would pass ``maxBytes``,
+    appends the record and closes the file again. A second running instance
+    therefore sees the first one's rotation at its next record instead of writing
+    into a renamed backup, and no file stays open, which Windows needs to
+    rename it.
+    """
+
+    def __init__(self, filename: Path, max_bytes: int, backups: int) -> None:
+        super().__init__(
+            filename,
+            maxBytes=max_bytes,
+            backupCount=backups,
+            encoding="utf-8",
+            delay=True,
+        )
+        self.lock_path = Path(f"{filename}.lock")
+        self._lock_file: IO[bytes] | None = open(self.lock_path, "ab")  # noqa: SIM115
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._lock_file is None:  # closed: write nothing rather than unlocked
+            return
+        with _locked(self._lock_file):
+            try:
+                super().emit(record)
+            finally:
+                if self.stream is not None:
+                    self.stream.close()
+                    self.stream = None
+
+    def close(self) -> None:
+        super().close()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+
+@contextmanager
+def _locked(lock_file: IO[bytes]) -> Iterator[None]:
+    """Hold an exclusive lock across processes on ``lock_file`` for the block."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        lock_file.seek(0)
+        # LK_LOCK retries for about 10 seconds, then raises OSError.
+        msvcrt.locking(lock_file.fileno(), msvcrt.LK_LOCK, 1)
+        try:
+            yield
+        finally:
+            lock_file.seek(0)
+            msvcrt.locking(lock_file.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
 
 class RecentRecords(logging.Handler):
@@ -62,28 +176,38 @@ class LoggingSetup:
 
 
 def setup_logging(
-    log_dir: Path, *, level: int = logging.INFO, console_level: int | None = None
+    log_dir: Path,
+    *,
+    level: int = logging.INFO,
+    console_level: int | None = None,
+    file_bytes: int = FILE_BYTES,
+    file_backups: int = FILE_BACKUPS,
 ) -> LoggingSetup:
     """Send ``crmdesk`` records to a rotating file in ``log_dir``, optionally stderr.
+
+    Every handler masks passwords (see ``MaskSecrets``) before it writes.
 
     Args:
         log_dir: folder of the log file; created when missing.
         level: lowest level written to the file.
         console_level: lowest level printed on stderr, or None for no console output.
+        file_bytes: size in bytes at which the log file is rotated.
+        file_backups: number of rotated files kept next to the log file.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / LOG_FILE
     formatter = logging.Formatter(FORMAT)
+    masking = MaskSecrets()
 
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=FILE_BYTES, backupCount=FILE_BACKUPS, encoding="utf-8"
-    )
+    file_handler = SharedRotatingFileHandler(log_file, file_bytes, file_backups)
     file_handler.setLevel(level)
     file_handler.setFormatter(formatter)
+    file_handler.addFilter(masking)
 
     recent = RecentRecords()
     recent.setLevel(level)
     recent.setFormatter(formatter)
+    recent.addFilter(masking)
 
     root = logging.getLogger(ROOT_LOGGER)
     root.addHandler(file_handler)
@@ -95,6 +219,7 @@ def setup_logging(
         console_handler = logging.StreamHandler(sys.stderr)
         console_handler.setLevel(console_level)
         console_handler.setFormatter(formatter)
+        console_handler.addFilter(masking)
         root.addHandler(console_handler)
         lowest = min(level, console_level)
 
