@@ -1,9 +1,10 @@
 """Records of the team lead's pipeline review: filters, report rows, their math.
 
 Every figure is computed per deal in exact decimals and in the base currency.
-Reports computed from stage history carry the ids of the deals behind each
-number; the funnel and forecast are SQL aggregates whose deals the report service
-looks up on demand, so every number can be drilled down to its deals.
+The distribution and conversion reports carry the ids of the deals behind each
+number; the funnel, forecast and win rates are SQL aggregates whose deals the
+report service looks up on demand, so every number can be drilled down to its
+deals.
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ class WinRateRow:
     """The historical win rate of one group of closed deals.
 
     For ``by="stage"`` the group is the closed deals that reached the stage, and
-    ``default_probability`` is the stage's fixed rate, shown beside it.
+    ``default_probability`` is the stage's fixed rate, shown beside it. The
+    deals behind the row are looked up on demand (``reports.win_rate_deals``).
     """
 
     group: str
@@ -170,8 +172,6 @@ class WinRateRow:
     won: int
     lost: int
     default_probability: int | None
-    won_ids: tuple[uuid.UUID, ...] = field(repr=False)
-    lost_ids: tuple[uuid.UUID, ...] = field(repr=False)
 
     @property
     def closed(self) -> int:

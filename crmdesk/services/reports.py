@@ -347,45 +347,72 @@ def win_rates(
         raise ValidationError(
             f"unknown grouping {by!r}: use one of {', '.join(WIN_RATE_GROUPS)}"
         )
-    closed = q.closed_deals_by(
-        session,
-        _scope(report_filter),
-        by,
-        report_filter.close_from,
-        report_filter.close_to,
-    )
-    won: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
-    lost: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
-    for deal in closed:
-        (won if deal.won else lost)[deal.group_id].append(deal.opportunity_id)
-
+    counts = {
+        row.group_id: row
+        for row in q.closed_counts_by(
+            session,
+            _scope(report_filter),
+            by,
+            report_filter.close_from,
+            report_filter.close_to,
+        )
+    }
     if by == "stage":
-        return [
-            WinRateRow(
-                group=stage.name.en,
-                group_id=stage.id,
-                won=len(won[stage.id]),
-                lost=len(lost[stage.id]),
-                default_probability=stage.default_probability,
-                won_ids=tuple(won[stage.id]),
-                lost_ids=tuple(lost[stage.id]),
+        rows = []
+        for stage in _open_stages(session, report_filter.series_id):
+            count = counts.get(stage.id)
+            rows.append(
+                WinRateRow(
+                    group=stage.name.en,
+                    group_id=stage.id,
+                    won=count.won if count else 0,
+                    lost=count.lost if count else 0,
+                    default_probability=stage.default_probability,
+                )
             )
-            for stage in _open_stages(session, report_filter.series_id)
-        ]
+        return rows
     names = _group_names(session, by)
-    groups = sorted(set(won) | set(lost), key=lambda g: names.get(g, ""))
+    groups = sorted(counts, key=lambda g: names.get(g, ""))
     return [
         WinRateRow(
             group=names.get(group, ""),
             group_id=group,
-            won=len(won[group]),
-            lost=len(lost[group]),
+            won=counts[group].won,
+            lost=counts[group].lost,
             default_probability=None,
-            won_ids=tuple(won[group]),
-            lost_ids=tuple(lost[group]),
         )
         for group in groups
     ]
+
+
+def win_rate_deals(
+    session: Session,
+    report_filter: ReportFilter,
+    by: str,
+    group_id: uuid.UUID | None,
+    won: bool | None,
+) -> list[uuid.UUID]:
+    """Return the deals behind a win rate row: won, lost, or all closed (None).
+
+    ``by`` and ``group_id`` name the row as ``win_rates`` returned it; the ids
+    are looked up on demand, since a report by stage stands for hundreds of
+    thousands of (deal, stage) pairs on a large store.
+    """
+    if by not in WIN_RATE_GROUPS:
+        raise ValidationError(
+            f"unknown grouping {by!r}: use one of {', '.join(WIN_RATE_GROUPS)}"
+        )
+    if by == "stage" and group_id is None:
+        raise ValidationError("a win rate by stage needs a stage id: pass group_id")
+    return q.closed_deal_ids(
+        session,
+        _scope(report_filter),
+        by,
+        group_id,
+        won,
+        report_filter.close_from,
+        report_filter.close_to,
+    )
 
 
 def _group_names(session: Session, by: str) -> dict[uuid.UUID | None, str]:

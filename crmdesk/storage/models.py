@@ -232,6 +232,30 @@ class Opportunity(SyncedMixin, Base):
     __table_args__ = (
         UniqueConstraint("external_source", "external_key"),
         Index("ix_opportunities_series_stage", "series_id", "stage_id"),
+        # Covering indexes of the review reports (migration 0003).
+        Index(
+            "ix_opportunities_report_open",
+            "stage_id",
+            "expected_close",
+            "deleted_at",
+            "series_id",
+            "team_id",
+            "owner_id",
+            "currency",
+            "amount_minor",
+            "manual_probability",
+        ),
+        Index(
+            "ix_opportunities_report_scope",
+            "id",
+            "deleted_at",
+            "series_id",
+            "team_id",
+            "owner_id",
+            "product_id",
+            "currency",
+            "amount_minor",
+        ),
     )
 
     id: Mapped[uuid.UUID] = _pk()
@@ -265,6 +289,14 @@ class StageHistory(SyncedMixin, Base):
     __table_args__ = (
         Index("ix_stage_history_opportunity", "opportunity_id", "changed_at"),
         Index("ix_stage_history_to_stage", "to_stage_id", "changed_at"),
+        Index("ix_stage_history_reached", "opportunity_id", "to_stage_id"),
+        Index(
+            "ix_stage_history_state",
+            "opportunity_id",
+            "changed_at",
+            "id",
+            "to_stage_id",
+        ),
     )
 
     id: Mapped[uuid.UUID] = _pk()
@@ -284,7 +316,18 @@ class Outcome(SyncedMixin, Base):
     """A won or lost result. Reopening sets ``reopened_at`` and keeps the row."""
 
     __tablename__ = "outcomes"
-    __table_args__ = (Index("ix_outcomes_opportunity", "opportunity_id"),)
+    __table_args__ = (
+        Index("ix_outcomes_opportunity", "opportunity_id"),
+        Index(
+            "ix_outcomes_current",
+            "reopened_at",
+            "result",
+            "actual_date",
+            "opportunity_id",
+            "currency",
+            "actual_amount_minor",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = _pk()
     opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opportunities.id"))

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from crmdesk.storage.models import Opportunity, Outcome, Stage, StageHistory
 
@@ -63,6 +63,13 @@ class OpenAggregate(NamedTuple):
     weighted_minor_percent: int
 
 
+def _open_stage_ids() -> Select[uuid.UUID]:
+    # An IN list of the open stages, rather than a filter on the joined stage
+    # row, lets SQLite search ix_opportunities_report_open stage by stage over
+    # the close window instead of scanning every deal.
+    return select(Stage.id).where(Stage.kind == "open")
+
+
 def open_aggregates(
     session: Session,
     scope: DealScope,
@@ -82,7 +89,7 @@ def open_aggregates(
             func.coalesce(func.sum(Opportunity.amount_minor * probability), 0),
         )
         .join(Stage, Stage.id == Opportunity.stage_id)
-        .where(Stage.kind == "open")
+        .where(Opportunity.stage_id.in_(_open_stage_ids()))
         .group_by(Opportunity.stage_id, Opportunity.currency)
     )
     query = _close_window(_scoped(query, scope), close_from, close_to)
@@ -102,8 +109,7 @@ def open_deal_ids(
     """Return the open deals behind an open-deal figure, optionally of one stage."""
     query = (
         select(Opportunity.id)
-        .join(Stage, Stage.id == Opportunity.stage_id)
-        .where(Stage.kind == "open")
+        .where(Opportunity.stage_id.in_(_open_stage_ids()))
         .order_by(Opportunity.amount_minor.desc(), Opportunity.id)
     )
     if stage_id is not None:
@@ -148,9 +154,12 @@ def outcome_aggregates(
         Outcome.actual_amount_minor if result == "won" else Opportunity.amount_minor
     )
     currency = Outcome.currency if result == "won" else Opportunity.currency
-    query = select(
-        currency, func.count(Outcome.id), func.coalesce(func.sum(amount), 0)
-    ).group_by(currency)
+    # count(*) rather than count(id): ix_outcomes_current then covers the query.
+    query = (
+        select(currency, func.count(), func.coalesce(func.sum(amount), 0))
+        .select_from(Outcome)
+        .group_by(currency)
+    )
     query = _scoped(_current_outcomes(query, result, close_from, close_to), scope)
     return [
         OutcomeAggregate(row[0], int(row[1]), int(row[2] or 0))
@@ -186,31 +195,31 @@ def states_at(session: Session, scope: DealScope, instant: datetime) -> list[Sta
 
     Deals created after the instant are absent. Deals deleted since are still
     returned, because they existed then.
+
+    The latest row is found per deal with a correlated subquery that reads
+    ix_stage_history_state backwards and stops at the first row, instead of
+    numbering every history row before the instant with a window function.
     """
-    order = func.row_number().over(
-        partition_by=StageHistory.opportunity_id,
-        order_by=(StageHistory.changed_at.desc(), StageHistory.id.desc()),
+    latest = aliased(StageHistory)
+    newest_id = (
+        select(latest.id)
+        .where(latest.opportunity_id == Opportunity.id, latest.changed_at < instant)
+        .order_by(latest.changed_at.desc(), latest.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    inner = (
+    query = (
         select(
             StageHistory.opportunity_id,
             StageHistory.to_stage_id,
             StageHistory.amount_minor,
             StageHistory.currency,
             StageHistory.expected_close,
-            order.label("newest"),
         )
-        .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
-        .where(StageHistory.changed_at < instant)
+        .select_from(Opportunity)
+        .join(StageHistory, StageHistory.id == newest_id)
     )
-    ranked = _scoped_any_time(inner, scope, instant).subquery()
-    query = select(
-        ranked.c.opportunity_id,
-        ranked.c.to_stage_id,
-        ranked.c.amount_minor,
-        ranked.c.currency,
-        ranked.c.expected_close,
-    ).where(ranked.c.newest == 1)
+    query = _scoped_any_time(query, scope, instant)
     return [StateAt._make(row) for row in session.execute(query)]
 
 
@@ -248,46 +257,83 @@ def deleted_before(
     return found
 
 
-class ClosedDeal(NamedTuple):
-    """A deal with a current outcome, and the group it is counted in."""
+class ClosedCount(NamedTuple):
+    """Closed deals of one group: how many were won and how many lost."""
 
-    opportunity_id: uuid.UUID
     group_id: uuid.UUID | None
-    won: bool
+    won: int
+    lost: int
 
 
-def closed_deals_by(
+def _reached(stage_id: Any) -> ColumnElement[bool]:
+    return (
+        select(StageHistory.id)
+        .where(
+            StageHistory.opportunity_id == Opportunity.id,
+            StageHistory.to_stage_id == stage_id,
+        )
+        .exists()
+    )
+
+
+def closed_counts_by(
     session: Session,
     scope: DealScope,
     by: str,
     close_from: date | None,
     close_to: date | None,
-) -> list[ClosedDeal]:
-    """Return closed deals with their group: a reached stage, rep, product or team.
+) -> list[ClosedCount]:
+    """Count closed deals won and lost per group: a reached stage, rep, product, team.
 
-    For ``by="stage"`` a deal appears once for every stage its history reached,
-    however often it came back to it.
+    For ``by="stage"`` a deal counts once for every open stage of its series
+    that its history reached, however often it came back to it.
     """
-    won = case((Outcome.result == "won", True), else_=False)
+    won = func.coalesce(func.sum(case((Outcome.result == "won", 1), else_=0)), 0)
+    lost = func.coalesce(func.sum(case((Outcome.result == "won", 0), else_=1)), 0)
     group: ColumnElement[uuid.UUID | None] | InstrumentedAttribute[uuid.UUID | None]
-    if by == "stage":
-        reached = (
-            select(StageHistory.opportunity_id, StageHistory.to_stage_id)
-            .distinct()
-            .subquery()
-        )
-        group = reached.c.to_stage_id
-    else:
-        group = {
-            "rep": Opportunity.owner_id,
-            "product": Opportunity.product_id,
-            "team": Opportunity.team_id,
-        }[by]
-    query = select(Opportunity.id, group, won).select_from(Outcome)
+    group = Stage.id if by == "stage" else _GROUP_COLUMNS[by]
+    query = select(group, won, lost).select_from(Outcome).group_by(group)
     query = _scoped(_current_outcomes_any(query, close_from, close_to), scope)
     if by == "stage":
-        query = query.join(reached, reached.c.opportunity_id == Opportunity.id)
-    return [ClosedDeal(row[0], row[1], bool(row[2])) for row in session.execute(query)]
+        # One probe of ix_stage_history_reached per closed deal and open stage
+        # of its series; the deals are never shipped to Python.
+        query = query.join(
+            Stage,
+            (Stage.series_id == Opportunity.series_id) & (Stage.kind == "open"),
+        ).where(_reached(Stage.id))
+    return [
+        ClosedCount(row[0], int(row[1]), int(row[2])) for row in session.execute(query)
+    ]
+
+
+def closed_deal_ids(
+    session: Session,
+    scope: DealScope,
+    by: str,
+    group_id: uuid.UUID | None,
+    won: bool | None,
+    close_from: date | None,
+    close_to: date | None,
+) -> list[uuid.UUID]:
+    """Return the closed deals of one group: won, lost, or both for ``won=None``."""
+    query = select(Opportunity.id).select_from(Outcome).order_by(Opportunity.id)
+    query = _scoped(_current_outcomes_any(query, close_from, close_to), scope)
+    if won is not None:
+        query = query.where(Outcome.result == "won" if won else Outcome.result != "won")
+    if by == "stage":
+        query = query.where(_reached(group_id))
+    elif group_id is None:
+        query = query.where(_GROUP_COLUMNS[by].is_(None))
+    else:
+        query = query.where(_GROUP_COLUMNS[by] == group_id)
+    return list(session.scalars(query))
+
+
+_GROUP_COLUMNS: dict[str, InstrumentedAttribute[uuid.UUID | None]] = {
+    "rep": Opportunity.owner_id,
+    "product": Opportunity.product_id,
+    "team": Opportunity.team_id,
+}
 
 
 def _current_outcomes_any(

@@ -22,6 +22,7 @@ from crmdesk.ui.review.table import (
     Drill,
     ReportTable,
     TableRow,
+    WinRateFigure,
     count_cell,
     fraction,
     money_cell,
@@ -268,11 +269,17 @@ class ReportTables(QObject):
         table_rows = []
         for row in rows:
             label = self._group_label(row)
-            won = Drill(self.tr("{group}: won").format(group=label), ids=row.won_ids)
-            lost = Drill(self.tr("{group}: lost").format(group=label), ids=row.lost_ids)
+            won = Drill(
+                self.tr("{group}: won").format(group=label),
+                win_rate=WinRateFigure(by, row.group_id, True),
+            )
+            lost = Drill(
+                self.tr("{group}: lost").format(group=label),
+                win_rate=WinRateFigure(by, row.group_id, False),
+            )
             closed = Drill(
                 self.tr("{group}: closed").format(group=label),
-                ids=row.won_ids + row.lost_ids,
+                win_rate=WinRateFigure(by, row.group_id, None),
             )
             cells: list[Cell] = [
                 text_cell(label),

@@ -250,7 +250,12 @@ class DealListDialog(QDialog):
 
     def reload(self) -> None:
         """Load the deals behind the figure again."""
-        task = load_deal_list(self._filter, self._drill.figure, self._drill.ids or None)
+        task = load_deal_list(
+            self._filter,
+            self._drill.figure,
+            self._drill.ids or None,
+            self._drill.win_rate,
+        )
         self._runner.run_read(task, self._on_deals, self._on_failed)
 
     def select_deal(self, deal_id: uuid.UUID) -> bool:

@@ -31,6 +31,7 @@ from crmdesk.services.lookups import Choice, list_teams, list_users
 from crmdesk.services.playbooks import SeriesRecord, list_series
 from crmdesk.services.stages import set_manual_probability
 from crmdesk.services.workspace import base_currency, current_user_id
+from crmdesk.ui.review.table import WinRateFigure
 
 T = TypeVar("T")
 
@@ -161,11 +162,13 @@ def load_deal_list(
     report_filter: ReportFilter,
     figure: str | uuid.UUID | None,
     ids: Sequence[uuid.UUID] | None,
+    win_rate: WinRateFigure | None = None,
 ) -> Task[DealList]:
     """Return a task that loads the deals behind a figure.
 
     Pass ``figure`` (a stage id, "open", "won" or "lost") for funnel and
-    forecast cells, whose deals ``reports.deals_behind`` looks up again; pass
+    forecast cells, whose deals ``reports.deals_behind`` looks up again;
+    ``win_rate`` for win rate cells, looked up with ``reports.win_rate_deals``;
     ``ids`` for reports that carry their deal ids.
     """
 
@@ -173,6 +176,10 @@ def load_deal_list(
         wanted = list(ids or [])
         if figure is not None:
             wanted = reports.deals_behind(session, report_filter, figure)
+        elif win_rate is not None:
+            wanted = reports.win_rate_deals(
+                session, report_filter, win_rate.by, win_rate.group_id, win_rate.won
+            )
         return _deal_rows(session, wanted)
 
     return task

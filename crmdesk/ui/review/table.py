@@ -30,16 +30,27 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
+class WinRateFigure:
+    """A win rate cell: the row's grouping and group, and won, lost or both (None)."""
+
+    by: str
+    group_id: uuid.UUID | None
+    won: bool | None
+
+
+@dataclass(frozen=True)
 class Drill:
     """Where the deals behind a figure come from.
 
     ``figure`` (a stage id, "open", "won" or "lost") is looked up again with
-    ``reports.deals_behind``; otherwise ``ids`` lists the deals.
+    ``reports.deals_behind``; ``win_rate`` with ``reports.win_rate_deals``;
+    otherwise ``ids`` lists the deals.
     """
 
     title: str
     figure: str | uuid.UUID | None = None
     ids: tuple[uuid.UUID, ...] = ()
+    win_rate: WinRateFigure | None = None
 
 
 @dataclass(frozen=True)
