@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmdesk.domain.ids import new_id
@@ -35,6 +35,12 @@ PUSH_BATCH = 500
 PULL_PAGE = 2000
 
 Connect = Callable[[], psycopg.Connection[Any]]
+
+_SET_STATUS = (
+    update(local.outbox)
+    .where(local.outbox.c.seq == bindparam("b_seq"))
+    .values(status=bindparam("b_status"))
+)
 
 
 class SyncError(Exception):
@@ -208,16 +214,19 @@ class SyncEngine:
     def _record(self, reply: dict[str, Any], result: SyncResult) -> None:
         """Store the server's answers: ack entries, keep issues, fold in images."""
         touched: dict[tuple[str, uuid.UUID], None] = {}
+        images: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+        statuses: list[dict[str, Any]] = []
         with local.write_transaction(self._engine) as connection:
             for answer in reply["results"]:
                 seq = int(answer["seq"])
                 table_name = str(answer["table"])
                 row_id = uuid.UUID(str(answer["row_id"]))
-                status = local.FAILED if answer["status"] == "rejected" else local.ACKED
-                connection.execute(
-                    update(local.outbox)
-                    .where(local.outbox.c.seq == seq)
-                    .values(status=status)
+                rejected = answer["status"] == "rejected"
+                statuses.append(
+                    {
+                        "b_seq": seq,
+                        "b_status": local.FAILED if rejected else local.ACKED,
+                    }
                 )
                 result.pushed += 1
                 if "clock_ahead" in answer.get("flags", []):
@@ -251,11 +260,14 @@ class SyncEngine:
                     )
                     row_id = target
                 image = answer.get("image")
-                if image:
-                    _fold_image(connection, table_name, row_id, image, bucket=None)
+                if image and table_name in local.SYNCED_TABLES:
+                    images[(table_name, row_id)] = image
                 touched[(table_name, row_id)] = None
+            connection.execute(_SET_STATUS, statuses)
+            written = _fold_images(connection, images, None)
             for table_name, row_id in touched:
-                local.rebuild_row(connection, table_name, row_id)
+                if (table_name, row_id) not in written:
+                    local.rebuild_row(connection, table_name, row_id)
             _prune_acked(connection)
 
     # Pull -----------------------------------------------------------------------
@@ -377,12 +389,7 @@ def _newest_stamp(data: dict[str, Any]) -> int:
 def _apply_page(
     connection: Connection, bucket: str, page: list[Any], result: SyncResult
 ) -> int:
-    """Apply one page of a bucket: shadows first, then the working rows.
-
-    Rows without pending local changes are written in one statement per table;
-    rows with pending changes are rebuilt one by one (shadow plus replay).
-    Returns how many rows left this laptop.
-    """
+    """Apply one page of a bucket; return how many rows left this laptop."""
     removed = 0
     puts: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
     for _kind, table_name, row_id, op, _txid, _change, data in page:
@@ -393,11 +400,27 @@ def _apply_page(
             removed += _remove(connection, table_name, row_id, bucket, result)
         elif data is not None:
             puts[(table_name, row_id)] = data
-    if not puts:
-        return removed
+    _fold_images(connection, puts, bucket)
+    return removed
+
+
+def _fold_images(
+    connection: Connection,
+    images: dict[tuple[str, uuid.UUID], dict[str, Any]],
+    bucket: str | None,
+) -> set[tuple[str, uuid.UUID]]:
+    """Take server images newer than their shadows in; return the rows rewritten.
+
+    Shadows are written first, then the working rows: those without pending
+    local changes in one statement per table, the others one by one (shadow
+    plus replay of the pending changes). ``bucket`` is added to each row's
+    bucket list; None (images from a push reply) leaves the lists as they are.
+    """
+    if not images:
+        return set()
     pending = local.pending_rows(connection)
     by_table: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for table_name, row_id in puts:
+    for table_name, row_id in images:
         by_table[table_name].append(row_id)
     shadows: list[dict[str, Any]] = []
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -406,19 +429,17 @@ def _apply_page(
         table = local.SYNCED_TABLES[table_name]
         known = local.shadow_versions(connection, table_name, ids)
         for row_id in ids:
-            data = puts[(table_name, row_id)]
+            data = images[(table_name, row_id)]
             version = int(data["row_version"])
             current = known.get(row_id)
+            held = set() if current is None else set(current[1])
+            if bucket is not None:
+                held.add(bucket)
             if current is not None and version <= current[0]:
-                if bucket not in current[1]:
-                    local.set_shadow_buckets(
-                        connection, table_name, row_id, current[1] | {bucket}
-                    )
+                if held != current[1]:
+                    local.set_shadow_buckets(connection, table_name, row_id, held)
                 continue
-            buckets = (current[1] if current else set()) | {bucket}
-            shadows.append(
-                local.shadow_values(table_name, row_id, version, data, buckets)
-            )
+            shadows.append(local.shadow_values(table_name, row_id, version, data, held))
             if (table_name, row_id) in pending:
                 slow.append((table_name, row_id))
                 continue
@@ -433,31 +454,11 @@ def _apply_page(
         local.write_rows(connection, table_name, values)
     for table_name, row_id in slow:
         local.rebuild_row(connection, table_name, row_id)
-    return removed
-
-
-def _fold_image(
-    connection: Connection,
-    table_name: str,
-    row_id: uuid.UUID,
-    data: dict[str, Any],
-    *,
-    bucket: str | None,
-) -> None:
-    """Take a server image into the shadow if it is newer, and rebuild the row."""
-    if table_name not in local.SYNCED_TABLES:
-        return
-    version = int(data["row_version"])
-    shadow = local.get_shadow(connection, table_name, row_id)
-    buckets = set() if shadow is None else set(shadow[2])
-    if bucket is not None:
-        buckets.add(bucket)
-    if shadow is not None and version <= shadow[0]:
-        if bucket is not None and bucket not in shadow[2]:
-            local.set_shadow_buckets(connection, table_name, row_id, buckets)
-        return
-    local.put_shadow(connection, table_name, row_id, version, data, buckets)
-    local.rebuild_row(connection, table_name, row_id)
+    written = set(slow)
+    written.update(
+        (name, values["id"]) for name, batch in rows.items() for values in batch
+    )
+    return written
 
 
 def _remove(

@@ -115,9 +115,9 @@ def test_f2_a_row_never_goes_back_to_an_older_version(server, make_client):
         old = local.get_shadow(connection, "opportunities", r)
         assert old is not None
         stale = dict(old[1], row_version=server_version - 1, title="R by T1")
-        from crmdesk.sync.engine import _fold_image
+        from crmdesk.sync.engine import _fold_images
 
-        _fold_image(connection, "opportunities", r, stale, bucket="all")
+        assert _fold_images(connection, {("opportunities", r): stale}, "all") == set()
     assert _title(ann, r) == "R by T2"
 
 
