@@ -7,9 +7,14 @@ example ``crmdesk server init postgresql://postgres@dbhost/crm``.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from crmdesk.cli.context import CliContext
 from crmdesk.domain.errors import ValidationError
@@ -28,6 +33,7 @@ def register(subparsers: Any) -> None:
         description="Create or upgrade the shared database, add users and "
         "publish playbooks. Run as a PostgreSQL superuser.",
     )
+    parser.set_defaults(handler=_help(parser))
     commands = parser.add_subparsers(dest="server_command", metavar="ACTION")
     init = commands.add_parser(
         "init",
@@ -63,6 +69,7 @@ def register(subparsers: Any) -> None:
         description="Publish playbook configuration on the server; every client "
         "receives it first in its next sync.",
     )
+    playbook.set_defaults(handler=_help(playbook))
     playbook_commands = playbook.add_subparsers(dest="playbook_command")
     load = playbook_commands.add_parser(
         "load", help="publish a playbook file", description="Publish FILE."
@@ -70,6 +77,36 @@ def register(subparsers: Any) -> None:
     load.add_argument("file", metavar="FILE", type=Path)
     _url_option(load)
     load.set_defaults(handler=run_playbook_load)
+
+
+def _help(
+    parser: argparse.ArgumentParser,
+) -> Callable[[argparse.Namespace, CliContext], int]:
+    def show(_args: argparse.Namespace, _context: CliContext) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+def _server_errors(
+    handler: Callable[[argparse.Namespace, CliContext], int],
+) -> Callable[[argparse.Namespace, CliContext], int]:
+    """Turn a database error into a one-line message and exit status 1."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, context: CliContext) -> int:
+        try:
+            return handler(args, context)
+        except DBAPIError as error:
+            first = str(error.orig).strip().splitlines()[0] if error.orig else ""
+            print(
+                f"crmdesk: the server command failed: {first or error}",
+                file=sys.stderr,
+            )
+            return 1
+
+    return run
 
 
 def _url_option(parser: argparse.ArgumentParser) -> None:
@@ -89,6 +126,7 @@ def _url(args: argparse.Namespace) -> str:
     return url
 
 
+@_server_errors
 def run_init(args: argparse.Namespace, _context: CliContext) -> int:
     """Create or upgrade the server schema."""
     engine = admin.server_engine(args.url)
@@ -100,6 +138,7 @@ def run_init(args: argparse.Namespace, _context: CliContext) -> int:
     return 0
 
 
+@_server_errors
 def run_add_user(args: argparse.Namespace, _context: CliContext) -> int:
     """Create a login role and its users row."""
     engine = admin.server_engine(_url(args))
@@ -124,6 +163,7 @@ def run_add_user(args: argparse.Namespace, _context: CliContext) -> int:
     return 0
 
 
+@_server_errors
 def run_playbook_load(args: argparse.Namespace, _context: CliContext) -> int:
     """Publish a playbook file on the server."""
     playbook = load_playbook(args.file)
