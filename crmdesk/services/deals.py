@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.errors import NotFoundError, ValidationError
@@ -16,12 +16,17 @@ from crmdesk.domain.money import Money, check_currency
 from crmdesk.domain.playbook import StageKind
 from crmdesk.domain.rules import effective_probability
 from crmdesk.services.context import Actor
-from crmdesk.services.stages import set_manual_probability
+from crmdesk.services.stages import (
+    SeriesFacts,
+    check_probability,
+    history_values,
+    load_series_facts,
+    revision_values,
+)
 from crmdesk.storage.models import (
     Customer,
     Opportunity,
-    Series,
-    Stage,
+    ProbabilityRevision,
     StageHistory,
     User,
 )
@@ -99,23 +104,6 @@ class NewOpportunity:
     external_key: str | None = None
 
 
-def _first_open_stage(session: Session, series_id: uuid.UUID) -> Stage:
-    stage = session.scalars(
-        select(Stage)
-        .where(
-            Stage.series_id == series_id,
-            Stage.kind == StageKind.OPEN.value,
-            Stage.deleted_at.is_(None),
-        )
-        .order_by(Stage.position)
-    ).first()
-    if stage is None:
-        raise ValidationError(
-            f"series {series_id} has no open stage to start a deal in"
-        )
-    return stage
-
-
 def _amount_minor(amount: Decimal | None, currency: str) -> int | None:
     if amount is None:
         return None
@@ -125,97 +113,168 @@ def _amount_minor(amount: Decimal | None, currency: str) -> int | None:
     return money.minor
 
 
-def create_opportunity(
-    session: Session, new: NewOpportunity, actor: Actor, *, defer_flush: bool = False
-) -> Opportunity:
-    """Open a deal in its series and write its first stage history row.
+@dataclass
+class PeopleCache:
+    """Customers and owners already found, so a batch looks each up once.
 
-    The deal starts in an open stage; a deal that is already won or lost is
-    created open and then moved with ``move_opportunity`` so the outcome rules
-    apply.
+    ``owner_teams`` maps a user id to that user's team id.
+    """
 
-    The new row gets its id at once and is flushed before returning, unless
-    ``defer_flush`` is true: an import then creates many deals and writes them in
-    one flush. A deferred deal is not found by ``session.get`` until it is flushed.
+    customers: set[uuid.UUID] = field(default_factory=set)
+    owner_teams: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
+
+
+def resolve_people(
+    session: Session,
+    new: NewOpportunity,
+    actor: Actor,
+    cache: PeopleCache | None = None,
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """Check the customer and owner of a new deal; return its owner and team ids.
+
+    The owner defaults to the actor, and the team to the owner's team.
 
     Raises:
-        ValidationError: an empty title, a bad amount or currency, or a start stage
-            that is not an open stage of the series.
-        NotFoundError: the series, customer or owner does not exist.
+        NotFoundError: the customer or owner does not exist.
     """
-    series = session.get(Series, new.series_id)
-    if series is None or series.deleted_at is not None:
-        raise NotFoundError(f"series {new.series_id} not found")
+    known = PeopleCache() if cache is None else cache
+    customer_id = new.customer_id
+    if customer_id is not None and customer_id not in known.customers:
+        if session.get(Customer, customer_id) is None:
+            raise NotFoundError(f"customer {customer_id} not found")
+        known.customers.add(customer_id)
+    owner_id = new.owner_id or actor.user_id
+    owner_team = None
+    if owner_id is not None:
+        if owner_id not in known.owner_teams:
+            owner = session.get(User, owner_id)
+            if owner is None:
+                raise NotFoundError(f"user {owner_id} not found")
+            known.owner_teams[owner_id] = owner.team_id
+        owner_team = known.owner_teams[owner_id]
+    return owner_id, new.team_id if new.team_id else owner_team
+
+
+@dataclass(frozen=True)
+class CreatePlan:
+    """The rows that opening a deal writes: the deal, its first history row and,
+    when a manual probability is given, its revision (column values, ids set)."""
+
+    opportunity: dict[str, Any]
+    history: dict[str, Any]
+    revision: dict[str, Any] | None
+    probability: int
+
+
+def plan_create(
+    facts: SeriesFacts,
+    new: NewOpportunity,
+    owner_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+    actor: Actor,
+) -> CreatePlan:
+    """Decide the rows of a new deal from its series facts and resolved owner.
+
+    Raises:
+        NotFoundError: the series is deleted.
+        ValidationError: an empty title, a bad amount, currency or probability,
+            or a start stage that is not an open stage of the series.
+    """
+    if facts.deleted:
+        raise NotFoundError(f"series {facts.id} not found")
     title = new.title.strip()
     if not title:
         raise ValidationError("a deal needs a title: say what is being sold")
-    if new.customer_id is not None and session.get(Customer, new.customer_id) is None:
-        raise NotFoundError(f"customer {new.customer_id} not found")
-    owner_id = new.owner_id or actor.user_id
-    owner = None if owner_id is None else session.get(User, owner_id)
-    if owner_id is not None and owner is None:
-        raise NotFoundError(f"user {owner_id} not found")
-
     if new.stage_id is None:
-        stage = _first_open_stage(session, series.id)
-    else:
-        found = session.get(Stage, new.stage_id)
-        if found is None or found.series_id != series.id:
+        stage = facts.first_open_stage()
+        if stage is None:
             raise ValidationError(
-                f"stage {new.stage_id} is not a stage of series {series.name_en!r}"
+                f"series {facts.id} has no open stage to start a deal in"
             )
-        if StageKind(found.kind).is_result:
+    else:
+        found = facts.stages.get(new.stage_id)
+        if found is None:
+            raise ValidationError(
+                f"stage {new.stage_id} is not a stage of series {facts.name_en!r}"
+            )
+        if found.kind.is_result:
             raise ValidationError(
                 f"a new deal cannot start in the result stage {found.name_en!r}: "
                 f"create it open, then record the outcome"
             )
         stage = found
-
-    currency = check_currency(new.currency or series.currency)
-    opportunity = Opportunity(
-        id=new_id(),
-        series_id=series.id,
-        stage_id=stage.id,
-        customer_id=new.customer_id,
-        product_id=new.product_id,
-        owner_id=owner_id,
-        team_id=new.team_id if new.team_id else (owner.team_id if owner else None),
-        title=title,
-        amount_minor=_amount_minor(new.amount, currency),
-        currency=currency,
-        expected_close=new.expected_close,
-        manual_probability=None,
-        notes=new.notes,
-        stage_entered_at=actor.at,
-        created_at=actor.at,
-        updated_at=actor.at,
-        created_by=actor.user_id,
-        external_source=new.external_source,
-        external_key=new.external_key,
-    )
-    session.add(opportunity)
-    if not defer_flush:
-        session.flush()
+    check_probability(new.manual_probability)
+    currency = check_currency(new.currency or facts.currency)
+    amount_minor = _amount_minor(new.amount, currency)
+    opportunity_id = new_id()
+    opportunity = {
+        "id": opportunity_id,
+        "series_id": facts.id,
+        "stage_id": stage.id,
+        "customer_id": new.customer_id,
+        "product_id": new.product_id,
+        "owner_id": owner_id,
+        "team_id": team_id,
+        "title": title,
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "expected_close": new.expected_close,
+        "manual_probability": new.manual_probability,
+        "notes": new.notes,
+        "stage_entered_at": actor.at,
+        "created_at": actor.at,
+        "updated_at": actor.at,
+        "created_by": actor.user_id,
+        "external_source": new.external_source,
+        "external_key": new.external_key,
+    }
+    revision = None
     if new.manual_probability is not None:
-        set_manual_probability(
-            session, opportunity.id, new.manual_probability, actor, "set at creation"
+        revision = revision_values(
+            opportunity_id, new.manual_probability, "set at creation", actor
         )
-    session.add(
-        StageHistory(
-            opportunity_id=opportunity.id,
-            from_stage_id=None,
-            to_stage_id=stage.id,
-            changed_at=actor.at,
-            changed_by=actor.user_id,
-            amount_minor=opportunity.amount_minor,
-            currency=currency,
-            probability=effective_probability(
-                StageKind.OPEN, stage.default_probability, new.manual_probability
-            ),
-            expected_close=new.expected_close,
-            source=actor.source.value,
-        )
+    probability = effective_probability(
+        StageKind.OPEN, stage.default_probability, new.manual_probability
     )
+    history = history_values(
+        opportunity_id,
+        None,
+        stage.id,
+        actor,
+        amount_minor=amount_minor,
+        currency=currency,
+        probability=probability,
+        expected_close=new.expected_close,
+    )
+    return CreatePlan(opportunity, history, revision, probability)
+
+
+def create_opportunity(
+    session: Session, new: NewOpportunity, actor: Actor
+) -> Opportunity:
+    """Open a deal in its series and write its first stage history row.
+
+    ``plan_create`` decides the rows and this adds them as ORM rows and flushes.
+    The deal starts in an open stage; a deal that is already won or lost is
+    created open and then moved with ``move_opportunity`` so the outcome rules
+    apply. A manual probability is stored on the deal with a revision row.
+
+    Raises:
+        ValidationError: an empty title, a bad amount, currency or probability,
+            or a start stage that is not an open stage of the series.
+        NotFoundError: the series, customer or owner does not exist.
+    """
+    facts = load_series_facts(session, new.series_id)
+    if facts.deleted:
+        raise NotFoundError(f"series {new.series_id} not found")
+    owner_id, team_id = resolve_people(session, new, actor)
+    plan = plan_create(facts, new, owner_id, team_id, actor)
+    opportunity = Opportunity(**plan.opportunity)
+    session.add(opportunity)
+    if plan.revision is not None:
+        session.add(ProbabilityRevision(**plan.revision))
+    session.add(StageHistory(**plan.history))
+    session.flush()
     return opportunity
 
 

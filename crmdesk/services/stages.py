@@ -1,17 +1,26 @@
 """The one service for stage changes, outcomes, reopening and win probability.
 
 The board, the detail form, bulk actions, the importer and the command line all
-call these functions, so the same rules, history rows and outbox entries result
-whatever the entry point. Each function takes an open session and leaves the
-commit to the caller, so one user action is one transaction.
+reach these rules, so the same checks, history rows and outbox entries result
+whatever the entry point. Each decision is a pure planning step: ``plan_move``
+and ``plan_probability`` (and ``deals.plan_create``) take the deal's current
+values and the series facts and return the rejections or the rows to write.
+``move_opportunity`` and ``set_manual_probability`` apply a plan to ORM objects,
+so the outbox listener journals it; ``stage_batch.StageBatch`` applies the same
+plans with Core statements for imports and journals them itself.
+
+The ORM functions take an open session and leave the commit to the caller, so
+one user action is one transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,18 +88,71 @@ class BulkMoveResult:
     rejected: dict[uuid.UUID, MoveRejectedError] = field(default_factory=dict)
 
 
+# Series facts -----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class _SeriesFacts:
+class StageFacts:
+    """The facts about one stage that planning needs."""
+
+    id: uuid.UUID
+    name_en: str
+    kind: StageKind
+    position: int
+    default_probability: int
+
+    @classmethod
+    def of(cls, stage: Stage) -> StageFacts:
+        """Return the facts of a stage row."""
+        return cls(
+            stage.id,
+            stage.name_en,
+            StageKind(stage.kind),
+            stage.position,
+            stage.default_probability,
+        )
+
+
+@dataclass(frozen=True)
+class ReasonFacts:
+    """A lost reason of a series: its English name and whether it needs a note."""
+
+    id: uuid.UUID
+    name_en: str
+    note_required: bool
+
+
+@dataclass(frozen=True)
+class SeriesFacts:
+    """What planning needs of a series: its rules, live stages and lost reasons."""
+
+    id: uuid.UUID
+    name_en: str
+    currency: str
+    deleted: bool
     rules: SeriesRules
-    stages: dict[uuid.UUID, Stage]
+    stages: dict[uuid.UUID, StageFacts]
     positions: dict[uuid.UUID, StagePosition]
+    lost_reasons: dict[uuid.UUID, ReasonFacts]
+
+    def first_open_stage(self) -> StageFacts | None:
+        """Return the open stage with the lowest position, where new deals start."""
+        for stage in self.stages.values():
+            if stage.kind is StageKind.OPEN:
+                return stage
+        return None
 
 
 # Series facts by series id, shared by the calls of one caller (see move_opportunity).
-SeriesFactsCache = dict[uuid.UUID, _SeriesFacts]
+SeriesFactsCache = dict[uuid.UUID, SeriesFacts]
 
 
-def _series_facts(session: Session, series_id: uuid.UUID) -> _SeriesFacts:
+def load_series_facts(session: Session, series_id: uuid.UUID) -> SeriesFacts:
+    """Read the facts of a series; stages are ordered by position.
+
+    Raises:
+        NotFoundError: the series does not exist.
+    """
     series = session.get(Series, series_id)
     if series is None:
         raise NotFoundError(f"series {series_id} not found")
@@ -99,61 +161,160 @@ def _series_facts(session: Session, series_id: uuid.UUID) -> _SeriesFacts:
         .where(Stage.series_id == series_id, Stage.deleted_at.is_(None))
         .order_by(Stage.position)
     ).all()
+    # Deleted reasons stay valid for a move, as recorded outcomes refer to them.
+    reasons = session.scalars(
+        select(Reason).where(
+            Reason.series_id == series_id, Reason.result == OutcomeResult.LOST.value
+        )
+    ).all()
     rules = SeriesRules(
         allow_skip=series.allow_skip,
         allow_backward=series.allow_backward,
         allow_reopen=series.allow_reopen,
         checklist_gates=series.checklist_gates,
     )
-    return _SeriesFacts(
+    stage_facts = [StageFacts.of(stage) for stage in stages]
+    return SeriesFacts(
+        id=series.id,
+        name_en=series.name_en,
+        currency=series.currency,
+        deleted=series.deleted_at is not None,
         rules=rules,
-        stages={s.id: s for s in stages},
+        stages={stage.id: stage for stage in stage_facts},
         positions={
-            s.id: StagePosition(s.id, s.name_en, StageKind(s.kind), s.position)
-            for s in stages
+            s.id: StagePosition(s.id, s.name_en, s.kind, s.position)
+            for s in stage_facts
+        },
+        lost_reasons={
+            r.id: ReasonFacts(r.id, r.name_en, r.note_required) for r in reasons
         },
     )
 
 
-def _get_opportunity(session: Session, opportunity_id: uuid.UUID) -> Opportunity:
-    opportunity = session.get(Opportunity, opportunity_id)
-    if opportunity is None or opportunity.deleted_at is not None:
-        raise NotFoundError(f"deal {opportunity_id} not found")
-    return opportunity
+def cached_series_facts(
+    session: Session, series_id: uuid.UUID, cache: SeriesFactsCache
+) -> SeriesFacts:
+    """Return the facts of a series from ``cache``, reading them on a miss."""
+    facts = cache.get(series_id)
+    if facts is None:
+        facts = load_series_facts(session, series_id)
+        cache[series_id] = facts
+    return facts
 
 
-def open_required_actions(
-    session: Session, opportunity_id: uuid.UUID, stage_id: uuid.UUID
-) -> list[LocalText]:
-    """Return the labels of the required actions of a stage not done yet."""
-    done = (
-        select(ChecklistItem.action_id)
-        .where(
-            ChecklistItem.opportunity_id == opportunity_id,
-            ChecklistItem.done.is_(True),
+# Planning ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DealState:
+    """The values of a deal that stage planning reads.
+
+    ``current_outcome_id`` is the deal's outcome that is not reopened, if any; a
+    move out of a result stage marks it reopened.
+    """
+
+    id: uuid.UUID
+    series_id: uuid.UUID
+    stage_id: uuid.UUID
+    amount_minor: int | None
+    currency: str
+    expected_close: date | None
+    manual_probability: int | None
+    current_outcome_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class MovePlan:
+    """The rows one allowed move writes.
+
+    ``opportunity`` holds the deal's fields the move sets, ``history``,
+    ``outcome`` and ``revision`` the column values of new rows (ids included),
+    and ``reopen`` the fields set on the reopened outcome
+    ``result.reopened_outcome_id``.
+    """
+
+    result: MoveResult
+    opportunity: dict[str, Any]
+    history: dict[str, Any]
+    outcome: dict[str, Any] | None = None
+    reopen: dict[str, Any] | None = None
+    revision: dict[str, Any] | None = None
+
+    def deal_after(self, deal: DealState) -> DealState:
+        """Return the deal's values once the move is applied."""
+        fields = self.opportunity
+        outcome_id = deal.current_outcome_id
+        if self.reopen is not None:
+            outcome_id = None
+        if self.outcome is not None:
+            outcome_id = self.outcome["id"]
+        return replace(
+            deal,
+            stage_id=fields["stage_id"],
+            amount_minor=fields.get("amount_minor", deal.amount_minor),
+            expected_close=fields.get("expected_close", deal.expected_close),
+            manual_probability=fields.get(
+                "manual_probability", deal.manual_probability
+            ),
+            current_outcome_id=outcome_id,
         )
-        .scalar_subquery()
+
+
+@dataclass(frozen=True)
+class ProbabilityPlan:
+    """The rows a manual probability change writes, and the probability after it."""
+
+    opportunity: dict[str, Any]
+    revision: dict[str, Any]
+    probability: int
+
+
+def gate_applies(facts: SeriesFacts, deal: DealState) -> bool:
+    """Return whether a move of ``deal`` needs its open required actions."""
+    current = facts.stages.get(deal.stage_id)
+    return (
+        facts.rules.checklist_gates
+        and current is not None
+        and not current.kind.is_result
     )
-    rows = session.execute(
-        select(ChecklistAction.name_en, ChecklistAction.name_zh)
-        .where(
-            ChecklistAction.stage_id == stage_id,
-            ChecklistAction.required.is_(True),
-            ChecklistAction.deleted_at.is_(None),
-            ChecklistAction.id.not_in(done),
-        )
-        .order_by(ChecklistAction.position)
+
+
+def move_rejections(
+    facts: SeriesFacts,
+    deal: DealState,
+    stage_id: uuid.UUID,
+    outcome: OutcomeInput | None,
+    open_actions: Sequence[LocalText],
+    *,
+    check_outcome: bool = True,
+) -> list[Rejection]:
+    """Return every reason a move would be rejected, or an empty list.
+
+    ``open_actions`` are the required actions of the deal's current stage not
+    done yet; they matter only when ``gate_applies``.
+    """
+    target = facts.positions.get(stage_id)
+    if target is None:
+        return [
+            Rejection(
+                RejectionCode.OTHER_SERIES,
+                f"stage {stage_id} is not a stage of this deal's series",
+                {"stage": str(stage_id)},
+            )
+        ]
+    current = facts.positions[deal.stage_id]
+    actions = list(open_actions) if gate_applies(facts, deal) else []
+    rejections = check_move(
+        facts.rules, list(facts.positions.values()), current, target, actions
     )
-    return [LocalText(row.name_en, row.name_zh) for row in rows]
+    if not rejections and check_outcome and target.kind.is_result:
+        rejections = _check_outcome(facts, facts.stages[stage_id], outcome)
+    return rejections
 
 
 def _check_outcome(
-    session: Session,
-    opportunity: Opportunity,
-    target: Stage,
-    outcome: OutcomeInput | None,
+    facts: SeriesFacts, target: StageFacts, outcome: OutcomeInput | None
 ) -> list[Rejection]:
-    kind = StageKind(target.kind)
     if outcome is None:
         return [
             Rejection(
@@ -163,18 +324,18 @@ def _check_outcome(
                 {"stage": target.name_en},
             )
         ]
-    if outcome.result.stage_kind is not kind:
+    if outcome.result.stage_kind is not target.kind:
         return [
             Rejection(
                 RejectionCode.OUTCOME_MISMATCH,
-                f"stage {target.name_en!r} is for {kind.value} deals, but the "
+                f"stage {target.name_en!r} is for {target.kind.value} deals, but the "
                 f"outcome says {outcome.result.value}",
                 {"stage": target.name_en, "result": outcome.result.value},
             )
         ]
     if outcome.result is OutcomeResult.WON:
         return _check_won(outcome)
-    return _check_lost(session, opportunity, outcome)
+    return _check_lost(facts, outcome)
 
 
 def _check_won(outcome: OutcomeInput) -> list[Rejection]:
@@ -201,9 +362,7 @@ def _check_won(outcome: OutcomeInput) -> list[Rejection]:
     return rejections
 
 
-def _check_lost(
-    session: Session, opportunity: Opportunity, outcome: OutcomeInput
-) -> list[Rejection]:
+def _check_lost(facts: SeriesFacts, outcome: OutcomeInput) -> list[Rejection]:
     if outcome.reason_id is None:
         return [
             Rejection(
@@ -211,12 +370,8 @@ def _check_lost(
                 "a lost deal needs a reason from the series' list",
             )
         ]
-    reason = session.get(Reason, outcome.reason_id)
-    if (
-        reason is None
-        or reason.series_id != opportunity.series_id
-        or reason.result != OutcomeResult.LOST.value
-    ):
+    reason = facts.lost_reasons.get(outcome.reason_id)
+    if reason is None:
         return [
             Rejection(
                 RejectionCode.REASON_UNKNOWN,
@@ -235,6 +390,251 @@ def _check_lost(
     return []
 
 
+def plan_move(
+    facts: SeriesFacts,
+    deal: DealState,
+    stage_id: uuid.UUID,
+    actor: Actor,
+    outcome: OutcomeInput | None,
+    open_actions: Sequence[LocalText],
+) -> MovePlan:
+    """Decide a move: check it and return the rows it writes.
+
+    Entering a result stage records ``outcome``; leaving one marks the current
+    outcome reopened. A won outcome sets the deal's amount and close date to the
+    actual ones, and any outcome clears a manual probability with a revision.
+    The history row carries the amount, effective probability and close date
+    after the move.
+
+    Raises:
+        MoveRejectedError: the move breaks a rule.
+        ValidationError: the actual amount has more decimals than the currency.
+    """
+    rejections = move_rejections(facts, deal, stage_id, outcome, open_actions)
+    if rejections:
+        raise MoveRejectedError(rejections)
+    from_stage = facts.stages[deal.stage_id]
+    target = facts.stages[stage_id]
+
+    reopen = None
+    reopened_id = None
+    if from_stage.kind.is_result and deal.current_outcome_id is not None:
+        reopened_id = deal.current_outcome_id
+        reopen = {"reopened_at": actor.at, "reopened_by": actor.user_id}
+
+    fields: dict[str, Any] = {}
+    amount_minor = deal.amount_minor
+    expected_close = deal.expected_close
+    manual = deal.manual_probability
+    outcome_row: dict[str, Any] | None = None
+    revision = None
+    if outcome is not None and target.kind.is_result:
+        actual_minor = None
+        if outcome.actual_amount is not None:
+            actual_minor = Money.parse(outcome.actual_amount, deal.currency).minor
+        outcome_row = {
+            "id": new_id(),
+            "opportunity_id": deal.id,
+            "result": outcome.result.value,
+            "reason_id": outcome.reason_id,
+            "note": outcome.note.strip(),
+            "actual_amount_minor": actual_minor,
+            "currency": deal.currency,
+            "actual_date": outcome.actual_date,
+            "recorded_at": actor.at,
+            "recorded_by": actor.user_id,
+            "reopened_at": None,
+            "reopened_by": None,
+        }
+        if outcome.result is OutcomeResult.WON:
+            # The deal is worth what was actually sold; history keeps the estimate.
+            amount_minor = actual_minor
+            fields["amount_minor"] = actual_minor
+            if outcome.actual_date is not None:
+                expected_close = outcome.actual_date
+                fields["expected_close"] = expected_close
+        if manual is not None:
+            # A manual rate estimates an open deal's chance; once the result is
+            # known it no longer applies, so a reopened deal starts from the
+            # stage default.
+            revision = revision_values(deal.id, None, "outcome recorded", actor)
+            manual = None
+            fields["manual_probability"] = None
+    fields["stage_id"] = stage_id
+    fields["stage_entered_at"] = actor.at
+    fields["updated_at"] = actor.at
+    probability = effective_probability(target.kind, target.default_probability, manual)
+    history = history_values(
+        deal.id,
+        from_stage.id,
+        stage_id,
+        actor,
+        amount_minor=amount_minor,
+        currency=deal.currency,
+        probability=probability,
+        expected_close=expected_close,
+    )
+    result = MoveResult(
+        opportunity_id=deal.id,
+        from_stage_id=from_stage.id,
+        to_stage_id=stage_id,
+        probability=probability,
+        outcome_id=None if outcome_row is None else outcome_row["id"],
+        reopened_outcome_id=reopened_id,
+    )
+    return MovePlan(result, fields, history, outcome_row, reopen, revision)
+
+
+def history_values(
+    opportunity_id: uuid.UUID,
+    from_stage_id: uuid.UUID | None,
+    to_stage_id: uuid.UUID,
+    actor: Actor,
+    *,
+    amount_minor: int | None,
+    currency: str,
+    probability: int,
+    expected_close: date | None,
+) -> dict[str, Any]:
+    """Return the column values of a stage history row."""
+    return {
+        "id": new_id(),
+        "opportunity_id": opportunity_id,
+        "from_stage_id": from_stage_id,
+        "to_stage_id": to_stage_id,
+        "changed_at": actor.at,
+        "changed_by": actor.user_id,
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "probability": probability,
+        "expected_close": expected_close,
+        "source": actor.source.value,
+    }
+
+
+def revision_values(
+    opportunity_id: uuid.UUID, probability: int | None, reason: str, actor: Actor
+) -> dict[str, Any]:
+    """Return the column values of a probability revision row."""
+    return {
+        "id": new_id(),
+        "opportunity_id": opportunity_id,
+        "probability": probability,
+        "reason": reason,
+        "changed_at": actor.at,
+        "changed_by": actor.user_id,
+    }
+
+
+def check_probability(probability: int | None) -> None:
+    """Raise ValidationError unless ``probability`` is None or 0..100."""
+    if probability is not None and not 0 <= probability <= 100:
+        raise ValidationError(
+            f"invalid win probability {probability}: enter a percentage from 0 to 100"
+        )
+
+
+def plan_probability(
+    stage: StageFacts,
+    deal: DealState,
+    probability: int | None,
+    actor: Actor,
+    reason: str,
+) -> ProbabilityPlan:
+    """Decide a manual probability change of a deal in ``stage``.
+
+    Raises:
+        ValidationError: the probability is outside 0..100, or the deal is won or
+            lost, where the result fixes the probability.
+    """
+    check_probability(probability)
+    if stage.kind.is_result:
+        raise ValidationError(
+            f"the deal is {stage.kind.value}, so its win probability is fixed; reopen "
+            f"it first to set a rate by hand"
+        )
+    return ProbabilityPlan(
+        opportunity={"manual_probability": probability, "updated_at": actor.at},
+        revision=revision_values(deal.id, probability, reason.strip(), actor),
+        probability=effective_probability(
+            stage.kind, stage.default_probability, probability
+        ),
+    )
+
+
+# The ORM path ---------------------------------------------------------------------
+
+
+def _get_opportunity(session: Session, opportunity_id: uuid.UUID) -> Opportunity:
+    opportunity = session.get(Opportunity, opportunity_id)
+    if opportunity is None or opportunity.deleted_at is not None:
+        raise NotFoundError(f"deal {opportunity_id} not found")
+    return opportunity
+
+
+def open_required_actions(
+    session: Session, opportunity_id: uuid.UUID | None, stage_id: uuid.UUID
+) -> list[LocalText]:
+    """Return the labels of the required actions of a stage not done yet.
+
+    With ``opportunity_id`` None, every required action of the stage is open, as
+    for a deal that has no checklist rows yet.
+    """
+    query = (
+        select(ChecklistAction.name_en, ChecklistAction.name_zh)
+        .where(
+            ChecklistAction.stage_id == stage_id,
+            ChecklistAction.required.is_(True),
+            ChecklistAction.deleted_at.is_(None),
+        )
+        .order_by(ChecklistAction.position)
+    )
+    if opportunity_id is not None:
+        done = (
+            select(ChecklistItem.action_id)
+            .where(
+                ChecklistItem.opportunity_id == opportunity_id,
+                ChecklistItem.done.is_(True),
+            )
+            .scalar_subquery()
+        )
+        query = query.where(ChecklistAction.id.not_in(done))
+    return [LocalText(row.name_en, row.name_zh) for row in session.execute(query)]
+
+
+def current_outcome(session: Session, opportunity_id: uuid.UUID) -> Outcome | None:
+    """Return the deal's latest outcome that is not reopened, if any."""
+    return session.scalars(
+        select(Outcome)
+        .where(Outcome.opportunity_id == opportunity_id, Outcome.reopened_at.is_(None))
+        .order_by(Outcome.recorded_at.desc())
+    ).first()
+
+
+def deal_state(
+    opportunity: Opportunity, current_outcome_id: uuid.UUID | None = None
+) -> DealState:
+    """Return the planning values of a deal row."""
+    return DealState(
+        id=opportunity.id,
+        series_id=opportunity.series_id,
+        stage_id=opportunity.stage_id,
+        amount_minor=opportunity.amount_minor,
+        currency=opportunity.currency,
+        expected_close=opportunity.expected_close,
+        manual_probability=opportunity.manual_probability,
+        current_outcome_id=current_outcome_id,
+    )
+
+
+def _open_actions(
+    session: Session, facts: SeriesFacts, deal: DealState
+) -> list[LocalText]:
+    if not gate_applies(facts, deal):
+        return []
+    return open_required_actions(session, deal.id, deal.stage_id)
+
+
 def check_stage_move(
     session: Session,
     opportunity_id: uuid.UUID,
@@ -249,41 +649,16 @@ def check_stage_move(
     whether a drop on a result stage is allowed before it opens the outcome dialog.
     """
     opportunity = _get_opportunity(session, opportunity_id)
-    facts = _series_facts(session, opportunity.series_id)
-    return _rejections(session, opportunity, facts, stage_id, outcome, check_outcome)
-
-
-def _rejections(
-    session: Session,
-    opportunity: Opportunity,
-    facts: _SeriesFacts,
-    stage_id: uuid.UUID,
-    outcome: OutcomeInput | None,
-    check_outcome: bool,
-) -> list[Rejection]:
-    target = facts.positions.get(stage_id)
-    if target is None:
-        return [
-            Rejection(
-                RejectionCode.OTHER_SERIES,
-                f"stage {stage_id} is not a stage of this deal's series",
-                {"stage": str(stage_id)},
-            )
-        ]
-    current = facts.positions[opportunity.stage_id]
-    open_actions: list[LocalText] = []
-    if facts.rules.checklist_gates and not current.kind.is_result:
-        open_actions = open_required_actions(
-            session, opportunity.id, opportunity.stage_id
-        )
-    rejections = check_move(
-        facts.rules, list(facts.positions.values()), current, target, open_actions
+    facts = load_series_facts(session, opportunity.series_id)
+    deal = deal_state(opportunity)
+    return move_rejections(
+        facts,
+        deal,
+        stage_id,
+        outcome,
+        _open_actions(session, facts, deal),
+        check_outcome=check_outcome,
     )
-    if not rejections and check_outcome and target.kind.is_result:
-        rejections = _check_outcome(
-            session, opportunity, facts.stages[stage_id], outcome
-        )
-    return rejections
 
 
 def move_opportunity(
@@ -297,127 +672,53 @@ def move_opportunity(
 ) -> MoveResult:
     """Move a deal to a stage, enforcing the series rules and the checklist gate.
 
-    Entering a result stage records ``outcome``; leaving one reopens the deal and
-    marks its outcome record as reopened, keeping it. Every move appends a stage
+    ``plan_move`` decides the move and this applies it to the ORM rows. Entering
+    a result stage records ``outcome``; leaving one reopens the deal and marks
+    its outcome record as reopened, keeping it. Every move appends a stage
     history row with the amount, effective probability and close date after it.
 
-    ``facts_cache`` lets a caller that moves many deals in one transaction (an
-    import) read each series' rules and stages once: pass the same empty dict to
-    every call. It must not outlive a change to the playbook.
+    ``facts_cache`` lets a caller that moves many deals in one transaction read
+    each series' rules and stages once: pass the same empty dict to every call.
+    It must not outlive a change to the playbook.
 
     Raises:
         MoveRejectedError: the move breaks a rule; nothing was changed.
         NotFoundError: the deal does not exist.
+        ValidationError: the actual amount does not fit the deal's currency.
     """
     opportunity = _get_opportunity(session, opportunity_id)
     cache = {} if facts_cache is None else facts_cache
-    facts = cache.get(opportunity.series_id)
-    if facts is None:
-        facts = _series_facts(session, opportunity.series_id)
-        cache[opportunity.series_id] = facts
+    facts = cached_series_facts(session, opportunity.series_id, cache)
     return _apply_move(session, opportunity, facts, stage_id, actor, outcome)
 
 
 def _apply_move(
     session: Session,
     opportunity: Opportunity,
-    facts: _SeriesFacts,
+    facts: SeriesFacts,
     stage_id: uuid.UUID,
     actor: Actor,
     outcome: OutcomeInput | None,
 ) -> MoveResult:
-    rejections = _rejections(session, opportunity, facts, stage_id, outcome, True)
-    if rejections:
-        raise MoveRejectedError(rejections)
-
-    from_stage = facts.stages[opportunity.stage_id]
-    target = facts.stages[stage_id]
-    reopened_id = None
-    if StageKind(from_stage.kind).is_result:
-        reopened_id = _mark_reopened(session, opportunity.id, actor)
-
-    outcome_id = None
-    if outcome is not None and StageKind(target.kind).is_result:
-        outcome_id = _record_outcome(session, opportunity, outcome, actor)
-
-    opportunity.stage_id = stage_id
-    opportunity.stage_entered_at = actor.at
-    opportunity.updated_at = actor.at
-    probability = effective_probability(
-        StageKind(target.kind),
-        target.default_probability,
-        opportunity.manual_probability,
+    reopened = None
+    from_stage = facts.stages.get(opportunity.stage_id)
+    if from_stage is not None and from_stage.kind.is_result:
+        reopened = current_outcome(session, opportunity.id)
+    deal = deal_state(opportunity, None if reopened is None else reopened.id)
+    plan = plan_move(
+        facts, deal, stage_id, actor, outcome, _open_actions(session, facts, deal)
     )
-    session.add(
-        StageHistory(
-            opportunity_id=opportunity.id,
-            from_stage_id=from_stage.id,
-            to_stage_id=stage_id,
-            changed_at=actor.at,
-            changed_by=actor.user_id,
-            amount_minor=opportunity.amount_minor,
-            currency=opportunity.currency,
-            probability=probability,
-            expected_close=opportunity.expected_close,
-            source=actor.source.value,
-        )
-    )
-    return MoveResult(
-        opportunity_id=opportunity.id,
-        from_stage_id=from_stage.id,
-        to_stage_id=stage_id,
-        probability=probability,
-        outcome_id=outcome_id,
-        reopened_outcome_id=reopened_id,
-    )
-
-
-def _mark_reopened(
-    session: Session, opportunity_id: uuid.UUID, actor: Actor
-) -> uuid.UUID | None:
-    current = session.scalars(
-        select(Outcome)
-        .where(Outcome.opportunity_id == opportunity_id, Outcome.reopened_at.is_(None))
-        .order_by(Outcome.recorded_at.desc())
-    ).first()
-    if current is None:
-        return None
-    current.reopened_at = actor.at
-    current.reopened_by = actor.user_id
-    return current.id
-
-
-def _record_outcome(
-    session: Session, opportunity: Opportunity, outcome: OutcomeInput, actor: Actor
-) -> uuid.UUID:
-    actual_minor = None
-    if outcome.actual_amount is not None:
-        actual_minor = Money.parse(outcome.actual_amount, opportunity.currency).minor
-    # The id is set here, not at flush time, so recording an outcome needs no
-    # flush: an import records thousands of them in one transaction.
-    row = Outcome(
-        id=new_id(),
-        opportunity_id=opportunity.id,
-        result=outcome.result.value,
-        reason_id=outcome.reason_id,
-        note=outcome.note.strip(),
-        actual_amount_minor=actual_minor,
-        currency=opportunity.currency,
-        actual_date=outcome.actual_date,
-        recorded_at=actor.at,
-        recorded_by=actor.user_id,
-    )
-    session.add(row)
-    if outcome.result is OutcomeResult.WON:
-        # The deal is worth what was actually sold; history keeps the estimate.
-        opportunity.amount_minor = actual_minor
-        if outcome.actual_date is not None:
-            opportunity.expected_close = outcome.actual_date
-    if opportunity.manual_probability is not None:
-        # A manual rate estimates an open deal's chance; once the result is known
-        # it no longer applies, so a reopened deal starts from the stage default.
-        _revise_probability(session, opportunity, None, "outcome recorded", actor)
-    return row.id
+    if plan.reopen is not None and reopened is not None:
+        for key, value in plan.reopen.items():
+            setattr(reopened, key, value)
+    if plan.outcome is not None:
+        session.add(Outcome(**plan.outcome))
+    if plan.revision is not None:
+        session.add(ProbabilityRevision(**plan.revision))
+    for key, value in plan.opportunity.items():
+        setattr(opportunity, key, value)
+    session.add(StageHistory(**plan.history))
+    return plan.result
 
 
 def move_opportunities(
@@ -433,13 +734,10 @@ def move_opportunities(
     ``rejected``; the others are moved, each with its own history row.
     """
     result = BulkMoveResult()
-    facts_by_series: dict[uuid.UUID, _SeriesFacts] = {}
+    facts_by_series: SeriesFactsCache = {}
     for opportunity_id in opportunity_ids:
         opportunity = _get_opportunity(session, opportunity_id)
-        facts = facts_by_series.get(opportunity.series_id)
-        if facts is None:
-            facts = _series_facts(session, opportunity.series_id)
-            facts_by_series[opportunity.series_id] = facts
+        facts = cached_series_facts(session, opportunity.series_id, facts_by_series)
         try:
             moved = _apply_move(session, opportunity, facts, stage_id, actor, outcome)
         except MoveRejectedError as error:
@@ -447,26 +745,6 @@ def move_opportunities(
         else:
             result.moved.append(moved)
     return result
-
-
-def _revise_probability(
-    session: Session,
-    opportunity: Opportunity,
-    probability: int | None,
-    reason: str,
-    actor: Actor,
-) -> None:
-    opportunity.manual_probability = probability
-    opportunity.updated_at = actor.at
-    session.add(
-        ProbabilityRevision(
-            opportunity_id=opportunity.id,
-            probability=probability,
-            reason=reason,
-            changed_at=actor.at,
-            changed_by=actor.user_id,
-        )
-    )
 
 
 def set_manual_probability(
@@ -485,21 +763,17 @@ def set_manual_probability(
         ValidationError: the probability is outside 0..100, or the deal is won or
             lost, where the result fixes the probability.
     """
-    if probability is not None and not 0 <= probability <= 100:
-        raise ValidationError(
-            f"invalid win probability {probability}: enter a percentage from 0 to 100"
-        )
+    check_probability(probability)
     opportunity = _get_opportunity(session, opportunity_id)
     stage = session.get(Stage, opportunity.stage_id)
     assert stage is not None
-    kind = StageKind(stage.kind)
-    if kind.is_result:
-        raise ValidationError(
-            f"the deal is {kind.value}, so its win probability is fixed; reopen it "
-            f"first to set a rate by hand"
-        )
-    _revise_probability(session, opportunity, probability, reason.strip(), actor)
-    return effective_probability(kind, stage.default_probability, probability)
+    plan = plan_probability(
+        StageFacts.of(stage), deal_state(opportunity), probability, actor, reason
+    )
+    for key, value in plan.opportunity.items():
+        setattr(opportunity, key, value)
+    session.add(ProbabilityRevision(**plan.revision))
+    return plan.probability
 
 
 def set_checklist_action(

@@ -10,6 +10,11 @@ of one session transaction shares it), the row's server version before the edit
 from attribute history) and a hybrid logical clock stamp kept in ``sync_state``.
 Inserts are journaled parents first and deletes children first, so replaying the
 outbox in order never breaks a foreign key.
+
+Writes made with SQLAlchemy Core (``insert(...)``, ``update(...)``) do not pass
+through the listener. A caller that writes synced rows that way must journal
+them itself with ``journal_entry``, ``insert_changes`` and ``write_journal``,
+which build the same ``changes`` and ``base_values`` JSON as the listener.
 """
 
 from __future__ import annotations
@@ -36,7 +41,19 @@ _TABLE_ORDER = {
 }
 
 
+# Types whose values go into the JSON as they are; checked by exact type first
+# because the journal converts hundreds of thousands of values in an import.
+_PLAIN_TYPES = frozenset({type(None), str, int, float, bool})
+# One encoder for every entry: json.dumps would build a new one per call.
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is uuid.UUID:
+        return str(value)
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, uuid.UUID):
@@ -56,16 +73,32 @@ _COLUMN_KEYS: dict[type, tuple[str, ...]] = {}
 
 
 def _column_keys(row: Base) -> tuple[str, ...]:
+    return journaled_columns(type(row))
+
+
+def journaled_columns(model: type[Base]) -> tuple[str, ...]:
     """Return the journaled column attributes of a model, cached per class."""
-    keys = _COLUMN_KEYS.get(type(row))
+    keys = _COLUMN_KEYS.get(model)
     if keys is None:
         keys = tuple(
-            attr.key
-            for attr in inspect(type(row)).column_attrs
-            if attr.key != "version"
+            attr.key for attr in inspect(model).column_attrs if attr.key != "version"
         )
-        _COLUMN_KEYS[type(row)] = keys
+        _COLUMN_KEYS[model] = keys
     return keys
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` as the journal writes it into JSON (UUIDs and dates as text)."""
+    return _jsonable(value)
+
+
+def insert_changes(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
+    """Return the ``changes`` of an insert of ``values``, as the listener builds them.
+
+    Every journaled column is present; a column missing from ``values`` is None,
+    as for an ORM row whose attribute was never set.
+    """
+    return {key: _jsonable(values.get(key)) for key in journaled_columns(model)}
 
 
 def _changed_columns(row: Base, *, all_columns: bool) -> dict[str, Any]:
@@ -127,18 +160,31 @@ def next_stamp(connection: Connection) -> int:
     rising when the wall clock jumps back. Receiving stamps from the server
     (crmdesk.sync.hlc) moves the same stored value.
     """
+    return next_stamps(connection, 1)[0]
+
+
+def next_stamps(connection: Connection, count: int) -> list[int]:
+    """Advance the hybrid logical clock for ``count`` local events, in order.
+
+    The stamps rise strictly, as ``count`` calls of ``next_stamp`` would make
+    them, but the stored clock is read and written once.
+    """
     stored = connection.execute(
         select(SyncState.value).where(SyncState.key == HLC_KEY)
     ).scalar()
     last = int(stored) if stored is not None else 0
-    stamp = max((time.time_ns() // 1_000_000) << 16, last + 1)
+    wall = (time.time_ns() // 1_000_000) << 16
+    stamps: list[int] = []
+    for _ in range(count):
+        last = max(wall, last + 1)
+        stamps.append(last)
     if stored is None:
-        connection.execute(insert(SyncState), {"key": HLC_KEY, "value": str(stamp)})
+        connection.execute(insert(SyncState), {"key": HLC_KEY, "value": str(last)})
     else:
         connection.execute(
-            update(SyncState).where(SyncState.key == HLC_KEY).values(value=str(stamp))
+            update(SyncState).where(SyncState.key == HLC_KEY).values(value=str(last))
         )
-    return stamp
+    return stamps
 
 
 def _journal(session: Session, _context: object, _instances: object) -> None:
@@ -162,19 +208,45 @@ def _journal(session: Session, _context: object, _instances: object) -> None:
     for row in session.deleted:
         if isinstance(row, Base) and row.__synced__:
             deletes.append(_entry(row, "delete", {}, now))
+    entries = order_entries(inserts, updates, deletes)
+    if entries:
+        write_journal(session, [entries])
+
+
+def order_entries(
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    deletes: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Order the entries of one event: inserts parents first, deletes children first."""
     inserts.sort(key=lambda entry: _TABLE_ORDER[entry["table_name"]])
     deletes.sort(key=lambda entry: -_TABLE_ORDER[entry["table_name"]])
-    entries = inserts + updates + deletes
-    if entries:
-        group = _tx_group(session)
-        stamp = next_stamp(session.connection())
-        for entry in entries:
+    return inserts + updates + deletes
+
+
+def write_journal(session: Session, events: list[list[dict[str, Any]]]) -> None:
+    """Write outbox entries built by ``journal_entry``, one clock stamp per event.
+
+    Each inner list is one event: a flush of the listener, or one service call
+    replayed by a batch writer. All entries join the session transaction's
+    ``tx_group``; events get rising HLC stamps in list order.
+    """
+    events = [event_entries for event_entries in events if event_entries]
+    if not events:
+        return
+    group = _tx_group(session)
+    connection = session.connection()
+    stamps = next_stamps(connection, len(events))
+    entries: list[dict[str, Any]] = []
+    for stamp, event_entries in zip(stamps, events, strict=True):
+        for entry in event_entries:
             entry["tx_group"] = group
             entry["hlc"] = stamp
-        # One executemany per flush. Added as ORM objects, each entry would need
-        # an INSERT of its own to fetch its autoincrement seq, which made bulk
-        # writes (an import of thousands of deals) spend most of their time here.
-        session.connection().execute(insert(OutboxEntry), entries)
+            entries.append(entry)
+    # One executemany per call. Added as ORM objects, each entry would need an
+    # INSERT of its own to fetch its autoincrement seq, which made bulk writes
+    # (an import of thousands of deals) spend most of their time here.
+    connection.execute(insert(OutboxEntry), entries)
 
 
 def _version(row: Base) -> int:
@@ -189,15 +261,42 @@ def _entry(
     now: datetime,
     bases: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    return journal_entry(
+        row.__tablename__,
+        row.id,  # type: ignore[attr-defined]
+        operation,
+        changes,
+        now,
+        base_version=0 if operation == "insert" else _version(row),
+        base_values=bases,
+    )
+
+
+def journal_entry(
+    table_name: str,
+    row_id: uuid.UUID,
+    operation: str,
+    changes: dict[str, Any],
+    now: datetime,
+    *,
+    base_version: int = 0,
+    base_values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the values of one outbox row; ``write_journal`` adds group and stamp.
+
+    ``changes`` and ``base_values`` map column names to values already passed
+    through ``jsonable``. ``base_version`` is the row's server version before
+    the edit (0 for an insert).
+    """
     return {
-        "table_name": row.__tablename__,
-        "row_id": row.id,  # type: ignore[attr-defined]
+        "table_name": table_name,
+        "row_id": row_id,
         "operation": operation,
-        "changes": json.dumps(changes, sort_keys=True, ensure_ascii=False),
+        "changes": _JSON.encode(changes),
         "created_at": now,
         "mutation_id": new_id(),
-        "base_version": 0 if operation == "insert" else _version(row),
-        "base_values": json.dumps(bases or {}, sort_keys=True, ensure_ascii=False),
+        "base_version": base_version,
+        "base_values": _JSON.encode(base_values) if base_values else "{}",
     }
 
 

@@ -416,7 +416,6 @@ def import_deals(
         MappingError: the mapping names a column the file lacks, or a stage or
             reason the series lacks.
         NotFoundError: the mapping's series does not exist.
-        ImportAbortedError: a service rejected a write the check allowed; roll back.
     """
     started = time.perf_counter()
     table = read_csv(csv_path, encoding)

@@ -664,7 +664,6 @@ def import_maven(
         FileReadError: a file is missing, unreadable or lacks a column.
         ValidationError: the installed B2B series lacks the ``not-recorded``
             lost reason.
-        ImportAbortedError: a service rejected a write the check allowed; roll back.
     """
     return _MavenImport(session, maven_folder(path), actor).run(report_path)
 

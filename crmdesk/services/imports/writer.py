@@ -1,15 +1,14 @@
-"""Writing planned deals through the deal and stage services, idempotently.
+"""Writing planned deals through the stage service's batch writer, idempotently.
 
 Both importers turn each source row into a ``DealPlan``: the deal's fields, the
 open stage it starts in, the stage the file gives now, and when each step
-happened. ``DealWriter`` creates new deals with ``create_opportunity`` and moves
-them with ``move_opportunity``, so imports get the same rules, history rows and
-outbox entries as every other entry point.
+happened. ``DealWriter`` creates and moves the deals with ``StageBatch``, which
+plans every step with the same functions as ``create_opportunity`` and
+``move_opportunity``, so imports get the same rules, history rows and outbox
+entries as every other entry point, written in bulk at ``finish``.
 
-Before writing, the path of moves is checked with the same pure rules the stage
-service applies (``rules.check_move`` and the outcome checks), so a row the rules
-reject is reported and nothing of it is written. The import needs no savepoint
-per row because of this check.
+The steps of one row run in a ``StageBatch.unit``: when the rules reject one
+step, the row is reported and nothing of it is written.
 """
 
 from __future__ import annotations
@@ -23,20 +22,14 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from crmdesk.domain.errors import CrmError, Rejection
-from crmdesk.domain.playbook import LocalText, OutcomeResult, StageKind
-from crmdesk.domain.rules import RejectionCode, check_move
+from crmdesk.domain.errors import CrmError, MoveRejectedError, Rejection
+from crmdesk.domain.playbook import StageKind
 from crmdesk.services.context import Actor, ChangeSource
-from crmdesk.services.deals import NewOpportunity, create_opportunity
+from crmdesk.services.deals import NewOpportunity
 from crmdesk.services.imports import store
 from crmdesk.services.playbooks import SeriesRecord, StageRecord
-from crmdesk.services.stages import (
-    OutcomeInput,
-    SeriesFactsCache,
-    move_opportunity,
-    open_required_actions,
-)
-from crmdesk.storage.models import Opportunity, Reason, Series, Stage
+from crmdesk.services.stage_batch import StageBatch
+from crmdesk.services.stages import OutcomeInput
 
 
 class RowRejectedError(CrmError):
@@ -44,10 +37,9 @@ class RowRejectedError(CrmError):
 
 
 class ImportAbortedError(CrmError):
-    """A service rejected a write that the pre-check allowed.
+    """An import cannot go on and must be rolled back whole.
 
-    Part of the row may already be written, so the whole import must be rolled
-    back. This points at a difference between the pre-check and the service.
+    Importers raise it for errors that are not about one row.
     """
 
 
@@ -118,113 +110,6 @@ def plan_path(
     return [target]
 
 
-def check_outcome(
-    series: SeriesRecord, target: StageRecord, outcome: OutcomeInput | None
-) -> list[Rejection]:
-    """Return why ``outcome`` cannot be recorded on entering a result stage.
-
-    These are the checks the stage service makes, done without the store so an
-    import can check a row before it writes any part of it.
-    """
-    if outcome is None:
-        return [
-            Rejection(
-                RejectionCode.OUTCOME_REQUIRED,
-                f"moving a deal to {target.name.en!r} needs an outcome",
-            )
-        ]
-    if outcome.result.stage_kind is not target.kind:
-        return [
-            Rejection(
-                RejectionCode.OUTCOME_MISMATCH,
-                f"stage {target.name.en!r} is for {target.kind.value} deals, but the "
-                f"outcome is {outcome.result.value}",
-            )
-        ]
-    if outcome.result is OutcomeResult.WON:
-        rejections = []
-        if outcome.actual_amount is None:
-            rejections.append(
-                Rejection(
-                    RejectionCode.AMOUNT_REQUIRED, "a won deal needs its actual amount"
-                )
-            )
-        elif outcome.actual_amount < 0:
-            rejections.append(
-                Rejection(
-                    RejectionCode.AMOUNT_REQUIRED,
-                    f"invalid actual amount {outcome.actual_amount}: it is negative",
-                )
-            )
-        if outcome.actual_date is None:
-            rejections.append(
-                Rejection(
-                    RejectionCode.DATE_REQUIRED, "a won deal needs its close date"
-                )
-            )
-        return rejections
-    reasons = {r.id: r for r in series.reasons_for(OutcomeResult.LOST)}
-    if outcome.reason_id is None:
-        return [
-            Rejection(
-                RejectionCode.REASON_REQUIRED,
-                "a lost deal needs a reason from the series' list",
-            )
-        ]
-    reason = reasons.get(outcome.reason_id)
-    if reason is None:
-        return [
-            Rejection(
-                RejectionCode.REASON_UNKNOWN,
-                f"reason {outcome.reason_id} is not a lost reason of this series",
-            )
-        ]
-    if reason.note_required and not outcome.note.strip():
-        return [
-            Rejection(
-                RejectionCode.NOTE_REQUIRED,
-                f"the lost reason {reason.key!r} needs a note",
-            )
-        ]
-    return []
-
-
-def check_path(
-    series: SeriesRecord,
-    current: StageRecord,
-    path: list[StageRecord],
-    outcome: OutcomeInput | None,
-    open_actions: Callable[[StageRecord], list[LocalText]],
-) -> list[Rejection]:
-    """Return why the moves along ``path`` would be rejected, or an empty list.
-
-    ``open_actions`` returns the names of the required actions of a stage that
-    are not done yet on this deal.
-    """
-    positions = series.stage_positions()
-    for target in path:
-        actions: list[LocalText] = []
-        if series.rules.checklist_gates and current.kind is StageKind.OPEN:
-            actions = open_actions(current)
-        rejections = check_move(
-            series.rules,
-            positions,
-            current.to_position(),
-            target.to_position(),
-            actions,
-        )
-        if not rejections and target.kind.is_result:
-            rejections = check_outcome(series, target, outcome)
-        if rejections:
-            return rejections
-        current = target
-    return []
-
-
-def _required_actions(stage: StageRecord) -> list[LocalText]:
-    return [action.name for action in stage.checklist if action.required]
-
-
 def event_time(day: date, step: int = 0) -> datetime:
     """Return the UTC instant an import records for an event on a calendar day.
 
@@ -246,58 +131,59 @@ class DealWriter:
     Deals are matched by ``(external_source, external_key)``. A deal that exists
     is moved only when the file's stage differs from the stage the last import
     put it in, so a stage a user set by hand after an import is kept when the
-    file has not changed.
+    file has not changed. Nothing is written before ``finish``.
     """
 
     def __init__(self, session: Session, series: SeriesRecord, source: str) -> None:
         self.session = session
         self.series = series
         self.source = source
-        self.facts_cache: SeriesFactsCache = {}
-        self._queued: list[tuple[DealPlan, Opportunity, list[StageRecord]]] = []
-        self.existing: dict[str, Opportunity] = store.deals_by_key(session, source)
+        self.batch = StageBatch(session)
+        existing = store.deals_by_key(session, source)
+        self.deal_ids: dict[str, uuid.UUID] = {
+            key: deal.id for key, deal in existing.items()
+        }
+        self.deleted: set[uuid.UUID] = {
+            deal.id for deal in existing.values() if deal.deleted_at is not None
+        }
         self.last_imported_stage = store.last_imported_stages(
-            session, [deal.id for deal in self.existing.values()]
+            session, list(self.deal_ids.values())
         )
-        # The session's identity map references rows weakly. Keeping the series,
-        # stage and reason rows here lets the services find them without SQL.
-        self._pinned: list[object] = [
-            session.get(Series, series.id),
-            *(session.get(Stage, stage.id) for stage in series.stages),
-            *(session.get(Reason, reason.id) for reason in series.reasons),
-        ]
 
     def write(
         self, plan: DealPlan, prepare: Callable[[DealPlan], DealPlan] | None = None
     ) -> RowStatus:
-        """Create or move the deal of ``plan``; moves of new deals wait for ``finish``.
+        """Create or move the deal of ``plan`` in the batch.
 
-        ``prepare`` runs only when a new deal passed the rule check, just before
-        it is created. It may create the customer or owner of the deal and return
+        ``prepare`` runs only when a new deal passed the rules, just before it
+        is created. It may create the customer or owner of the deal and return
         the plan with their ids, so a rejected row leaves no such rows behind.
 
         Raises:
             RowRejectedError: the rules reject the row; nothing of it was written.
-            ImportAbortedError: a service rejected a write after part of the row
-                was written; roll back the import.
         """
         if plan.external_key is not None:
-            deal = self.existing.get(plan.external_key)
-            if deal is not None:
-                return self._update(plan, deal)
+            deal_id = self.deal_ids.get(plan.external_key)
+            if deal_id is not None:
+                return self._update(plan, deal_id)
         return self._create(plan, prepare)
 
     def _create(
         self, plan: DealPlan, prepare: Callable[[DealPlan], DealPlan] | None
     ) -> RowStatus:
         path = self._path(plan, plan.start_stage)
-        rejections = check_path(
-            self.series, plan.start_stage, path, plan.outcome, _required_actions
-        )
-        if rejections:
-            raise RowRejectedError(describe_rejections(rejections))
         if prepare is not None:
+            with self.batch.trial():
+                self._create_and_move(plan, path)
             plan = prepare(plan)
+        with self.batch.unit():
+            deal_id = self._create_and_move(plan, path)
+        if plan.external_key is not None:
+            self.deal_ids[plan.external_key] = deal_id
+        self.last_imported_stage[deal_id] = plan.target_stage.id
+        return RowStatus.IMPORTED
+
+    def _create_and_move(self, plan: DealPlan, path: list[StageRecord]) -> uuid.UUID:
         new = NewOpportunity(
             series_id=plan.series_id,
             title=plan.title,
@@ -315,60 +201,52 @@ class DealWriter:
         )
         actor = Actor(plan.actor_user_id, ChangeSource.IMPORT, at=plan.created_at)
         try:
-            deal = create_opportunity(self.session, new, actor, defer_flush=True)
+            deal_id = self.batch.create(new, actor)
+            self._move_along(plan, deal_id, path)
+        except MoveRejectedError as error:
+            raise RowRejectedError(describe_rejections(error.rejections)) from None
         except CrmError as error:
-            # create_opportunity checks its input before it adds any row.
             raise RowRejectedError(str(error)) from None
-        if plan.external_key is not None:
-            self.existing[plan.external_key] = deal
-        if path:
-            self._queued.append((plan, deal, path))
-        return RowStatus.IMPORTED
+        return deal_id
 
-    def _update(self, plan: DealPlan, deal: Opportunity) -> RowStatus:
+    def _update(self, plan: DealPlan, deal_id: uuid.UUID) -> RowStatus:
         target = plan.target_stage
-        if deal.deleted_at is not None:
+        if deal_id in self.deleted:
             # NOTE: a deal deleted in the app stays deleted; the file does not
             # bring it back.
             return RowStatus.UNCHANGED
+        deal = self.batch.deal(deal_id)
         if deal.series_id != self.series.id:
             raise RowRejectedError(
                 f"deal {plan.external_key!r} was imported into another series "
                 f"({deal.series_id}), not {self.series.key!r}: import it into that "
                 f"series"
             )
-        last = self.last_imported_stage.get(deal.id)
+        last = self.last_imported_stage.get(deal_id)
         if target.id in (deal.stage_id, last):
             return RowStatus.UNCHANGED
         current = self.series.stage(deal.stage_id)
         path = self._path(plan, current)
-
-        def open_actions(stage: StageRecord) -> list[LocalText]:
-            return open_required_actions(self.session, deal.id, stage.id)
-
-        rejections = check_path(self.series, current, path, plan.outcome, open_actions)
-        if rejections:
+        try:
+            with self.batch.unit():
+                self._move_along(plan, deal_id, path)
+        except CrmError as error:
+            reasons = (
+                describe_rejections(error.rejections)
+                if isinstance(error, MoveRejectedError)
+                else str(error)
+            )
             raise RowRejectedError(
                 f"deal {plan.external_key!r} is in {current.name.en!r} and the file "
-                f"moves it to {target.name.en!r}, but {describe_rejections(rejections)}"
-            )
-        self._move_along(plan, deal, path)
+                f"moves it to {target.name.en!r}, but {reasons}"
+            ) from None
+        self.last_imported_stage[deal_id] = target.id
         return RowStatus.UPDATED
 
     def finish(self) -> None:
-        """Make the moves of the new deals; call once after the last ``write``.
-
-        New deals are created first and flushed together, then moved. The stage
-        service finds a deal by id, which for a pending row costs a flush, so
-        moving each deal right after creating it would flush once per deal.
-
-        Raises:
-            ImportAbortedError: a service rejected a move that the check allowed.
-        """
-        self.session.flush()
-        for plan, deal, path in self._queued:
-            self._move_along(plan, deal, path)
-        self._queued.clear()
+        """Write the deals, their history and outcomes; call once after the last
+        ``write``."""
+        self.batch.finish()
 
     def _path(self, plan: DealPlan, current: StageRecord) -> list[StageRecord]:
         path: list[StageRecord] = []
@@ -379,25 +257,10 @@ class DealWriter:
         return path + plan_path(self.series, current, plan.target_stage)
 
     def _move_along(
-        self, plan: DealPlan, deal: Opportunity, path: list[StageRecord]
+        self, plan: DealPlan, deal_id: uuid.UUID, path: list[StageRecord]
     ) -> None:
         for stage in path:
             at = plan.stage_times.get(stage.id, plan.target_at)
             outcome = plan.outcome if stage.kind.is_result else None
             actor = Actor(plan.actor_user_id, ChangeSource.IMPORT, at=at)
-            try:
-                move_opportunity(
-                    self.session,
-                    deal.id,
-                    stage.id,
-                    actor,
-                    outcome,
-                    facts_cache=self.facts_cache,
-                )
-            except CrmError as error:
-                raise ImportAbortedError(
-                    f"line {plan.line}: moving deal {plan.external_key or plan.title!r}"
-                    f" to {stage.name.en!r} failed after the import's check allowed "
-                    f"it: {error}. Nothing was imported"
-                ) from error
-        self.last_imported_stage[deal.id] = plan.target_stage.id
+            self.batch.move(deal_id, stage.id, actor, outcome)
