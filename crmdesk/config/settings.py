@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
+
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+DEFAULT_PHONE_REGION = "CN"
 
 LANGUAGES = ("system", "zh_CN", "en")
 """Values of the ``language`` setting; "system" follows the operating system."""
@@ -38,7 +41,8 @@ class SettingsError(ValueError):
 class Setting:
     """One declared setting: its key, Python type, default and meaning.
 
-    ``choices`` limits a string setting to a fixed set of values.
+    ``choices`` limits a string setting to a fixed set of values; ``validate``
+    checks a value further and returns it normalised or raises SettingsError.
     """
 
     key: str
@@ -46,6 +50,7 @@ class Setting:
     default: Any
     description: str
     choices: tuple[str, ...] = ()
+    validate: Callable[[Any], Any] | None = None
 
     def check(self, value: Any) -> Any:
         """Return ``value`` if it fits this setting.
@@ -67,7 +72,24 @@ class Setting:
                 f"invalid value {value!r} for setting {self.key!r}: "
                 f"use one of {', '.join(self.choices)}"
             )
+        if self.validate is not None:
+            return self.validate(value)
         return value
+
+
+def check_phone_region(value: str) -> str:
+    """Return ``value`` as an upper-case region code the phone number library knows.
+
+    Raises:
+        SettingsError: the value is not a two-letter region such as CN or US.
+    """
+    code = value.strip().upper()
+    if len(code) != 2 or code not in phonenumbers.SUPPORTED_REGIONS:
+        raise SettingsError(
+            f"invalid phone region {value!r}: use a two-letter region code such "
+            "as CN, HK or US"
+        )
+    return code
 
 
 CATALOGUE: dict[str, Setting] = {
@@ -100,6 +122,14 @@ CATALOGUE: dict[str, Setting] = {
             None,
             "UUID of the series whose board was shown last, reopened at start.",
         ),
+        Setting(
+            "phone_region",
+            str,
+            DEFAULT_PHONE_REGION,
+            "Region of phone numbers written without a +country code, as a "
+            "two-letter code such as CN.",
+            validate=check_phone_region,
+        ),
     )
 }
 
@@ -113,8 +143,18 @@ def _upgrade_1_to_2(values: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
+def _upgrade_2_to_3(values: dict[str, Any]) -> dict[str, Any]:
+    # Version 3 added phone_region, the region of phone numbers typed without a
+    # +country code. Users of older files get CN written explicitly, so a later
+    # change of the default does not change how their numbers are read.
+    upgraded = dict(values)
+    upgraded.setdefault("phone_region", "CN")
+    return upgraded
+
+
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _upgrade_1_to_2,
+    2: _upgrade_2_to_3,
 }
 """Upgrade functions by the version they read; each returns the next version."""
 
@@ -178,6 +218,11 @@ class Settings:
     def language(self) -> str:
         """The ``language`` setting: "system", "zh_CN" or "en"."""
         return str(self.get("language"))
+
+    @property
+    def phone_region(self) -> str:
+        """The ``phone_region`` setting: a two-letter region code such as CN."""
+        return str(self.get("phone_region"))
 
     @property
     def last_series_id(self) -> uuid.UUID | None:

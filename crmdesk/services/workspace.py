@@ -1,4 +1,5 @@
-"""Settings of one local store: base currency, exchange rates, the current user."""
+"""Settings of one local store: base currency, exchange rates, business time zone
+and the current user."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crmdesk.domain.dates import business_zone
 from crmdesk.domain.errors import NotFoundError, ValidationError
 from crmdesk.domain.money import check_currency
 from crmdesk.services.context import utc_now
@@ -16,6 +18,10 @@ from crmdesk.storage.models import ExchangeRate, User, WorkspaceSetting
 BASE_CURRENCY = "base_currency"
 CURRENT_USER = "current_user"
 DEFAULT_BASE_CURRENCY = "CNY"
+# The reports read the same key (crmdesk.services.reports.BUSINESS_TIME_ZONE);
+# it is repeated here because the reports module imports this one.
+BUSINESS_TIME_ZONE = "business_time_zone"
+DEFAULT_TIME_ZONE = "UTC"
 
 
 def get_setting(session: Session, key: str) -> str | None:
@@ -69,6 +75,36 @@ def set_exchange_rate(session: Session, currency: str, rate: str | Decimal) -> N
     else:
         row.rate = str(value)
         row.updated_at = utc_now()
+
+
+def delete_exchange_rate(session: Session, currency: str) -> None:
+    """Remove the rate of ``currency``; totals of its deals then need a new rate.
+
+    Raises:
+        ValidationError: the code is not an ISO 4217 currency.
+        NotFoundError: no rate is stored for the currency.
+    """
+    code = check_currency(currency)
+    row = session.get(ExchangeRate, code)
+    if row is None:
+        raise NotFoundError(f"no exchange rate for {code} is stored")
+    session.delete(row)
+
+
+def business_time_zone(session: Session) -> str:
+    """Return the IANA time zone whose calendar days the reports count in."""
+    return get_setting(session, BUSINESS_TIME_ZONE) or DEFAULT_TIME_ZONE
+
+
+def set_business_time_zone(session: Session, name: str) -> None:
+    """Set the business time zone to an IANA name such as ``Asia/Shanghai``.
+
+    Raises:
+        ValidationError: the name is not a known time zone.
+    """
+    cleaned = name.strip()
+    business_zone(cleaned)
+    set_setting(session, BUSINESS_TIME_ZONE, cleaned)
 
 
 def current_user_id(session: Session) -> uuid.UUID | None:

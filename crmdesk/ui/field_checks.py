@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import phonenumbers
 from PySide6.QtCore import QCoreApplication
 
+from crmdesk.config.settings import SettingsError, check_phone_region
+from crmdesk.domain.dates import business_zone
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.money import Money, check_currency
 
@@ -76,3 +79,69 @@ def checked_amount(text: str, currency: str) -> Decimal | None:
             ).format(amount=stripped)
         )
     return amount
+
+
+def checked_phone(text: str, region: str) -> str:
+    """Return the phone number in international format, or "" for an empty field.
+
+    A number without a +country code is read as a number of ``region``.
+
+    Raises:
+        ValidationError: the text is not a valid phone number.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return ""
+    try:
+        number = phonenumbers.parse(stripped, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            QCoreApplication.translate(
+                "FieldCheck",
+                "Invalid phone number “{phone}”: write it with its area code, or "
+                "start with + and the country code if it is not a {region} number.",
+            ).format(phone=stripped, region=region)
+        )
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+
+
+def checked_phone_region(text: str) -> str:
+    """Return the upper-case two-letter phone region.
+
+    Raises:
+        ValidationError: the code is not a region the phone library knows.
+    """
+    try:
+        return check_phone_region(text)
+    except SettingsError:
+        raise ValidationError(
+            QCoreApplication.translate(
+                "FieldCheck",
+                "Invalid phone region “{region}”: use a two-letter region code "
+                "such as CN, HK or US.",
+            ).format(region=text)
+        ) from None
+
+
+def checked_time_zone(text: str) -> str:
+    """Return the IANA time zone name.
+
+    Raises:
+        ValidationError: the name is not a known time zone.
+    """
+    name = text.strip()
+    try:
+        business_zone(name)
+    except ValidationError:
+        raise ValidationError(
+            QCoreApplication.translate(
+                "FieldCheck",
+                "Unknown time zone “{zone}”: pick a name from the list, such as "
+                "Asia/Shanghai.",
+            ).format(zone=text)
+        ) from None
+    return name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -17,9 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.domain.errors import CrmError
+from crmdesk.config.settings import DEFAULT_PHONE_REGION
+from crmdesk.domain.errors import CrmError, ValidationError
 from crmdesk.services.deals import NewCustomer, create_customer
 from crmdesk.ui.acting import actor_in
+from crmdesk.ui.field_checks import checked_phone
 from crmdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -37,9 +40,16 @@ class NewCustomerDialog(QDialog):
 
     customer_created = Signal(object, str)
 
-    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        phone_region: str = DEFAULT_PHONE_REGION,
+    ) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._phone_region = phone_region
         self.created_id: uuid.UUID | None = None
         self.setWindowTitle(self.tr("New customer"))
         self.setMinimumWidth(420)
@@ -101,6 +111,13 @@ class NewCustomerDialog(QDialog):
             )
             self.name_edit.setFocus()
             return
+        try:
+            phone = checked_phone(new.phone, self._phone_region)
+        except ValidationError as error:
+            self.show_error(str(error))
+            self.phone_edit.setFocus()
+            return
+        new = replace(new, phone=phone)
         self.show_error("")
         self.buttons.setEnabled(False)
         self._runner.run_write(

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.config.settings import DEFAULT_PHONE_REGION
 from crmdesk.domain.errors import CrmError, ValidationError
 from crmdesk.domain.playbook import StageKind
 from crmdesk.services.deals import NewOpportunity, create_opportunity
@@ -69,10 +70,13 @@ class NewDealDialog(QDialog):
         current_series: uuid.UUID | None,
         language: str,
         parent: QWidget | None = None,
+        *,
+        phone_region: str = DEFAULT_PHONE_REGION,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._events = events
+        self._phone_region = phone_region
         self._series = series
         self._language = language
         self.created_id: uuid.UUID | None = None
@@ -193,7 +197,7 @@ class NewDealDialog(QDialog):
         select_id(self.owner_combo, choices.current_user)
 
     def _new_customer(self) -> None:
-        dialog = NewCustomerDialog(self._runner, self)
+        dialog = NewCustomerDialog(self._runner, self, phone_region=self._phone_region)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.created_id:
             select_id(
                 self.customer_combo, dialog.created_id, dialog.name_edit.text().strip()
