@@ -303,9 +303,10 @@ def conversion(
         cohort = [deal for deal, stage_id in at_start.items() if stage_id == stage.id]
         buckets: dict[str, list[uuid.UUID]] = defaultdict(list)
         for deal in cohort:
-            buckets[_classify(stage, stages.get(at_end[deal]), deal in deleted)].append(
-                deal
-            )
+            # A deal deleted before the end has no state then: it was dropped.
+            end_stage = at_end.get(deal)
+            finish = stages.get(end_stage) if end_stage else None
+            buckets[_classify(stage, finish, deal in deleted)].append(deal)
         rows.append(
             ConversionRow(
                 stage=stage,

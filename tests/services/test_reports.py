@@ -346,6 +346,38 @@ def test_win_rate_by_stage_counts_bounces_once(setup):
     assert p2.rate == Decimal("0.5000")
 
 
+def test_win_rate_deals_listed_on_demand(setup):
+    sessions, bulk = setup
+    winner = bulk.deal(
+        "review",
+        [("p1", at(1)), ("p2", at(2)), ("p1", at(3)), ("won", at(5))],
+        amount_minor=1,
+        won_amount_minor=1,
+        closed_on=date(2017, 8, 5),
+    )
+    loser = bulk.deal(
+        "review",
+        [("p1", at(1)), ("lost", at(2))],
+        amount_minor=1,
+        closed_on=date(2017, 8, 2),
+    )
+    bulk.deal("review", [("p1", at(1))], amount_minor=1)
+    with sessions.begin() as session:
+        bulk.write(session)
+    series = ReportFilter(series_id=bulk.ids.series["review"])
+    p1 = bulk.ids.stages[("review", "p1")]
+    p2 = bulk.ids.stages[("review", "p2")]
+    with sessions() as session:
+        assert reports.win_rate_deals(session, series, "stage", p1, True) == [winner]
+        assert reports.win_rate_deals(session, series, "stage", p1, False) == [loser]
+        assert sorted(reports.win_rate_deals(session, series, "stage", p1, None)) == (
+            sorted([winner, loser])
+        )
+        assert reports.win_rate_deals(session, series, "stage", p2, False) == []
+        with pytest.raises(Exception, match="use one of stage"):
+            reports.win_rate_deals(session, series, "region", None, True)
+
+
 def test_funnel_counts_open_and_closed(setup):
     sessions, bulk = setup
     bulk.deal(
