@@ -44,7 +44,7 @@ _SET_STATUS = (
 
 
 class SyncError(Exception):
-    """A sync round could not run; ``kind`` says why, the message what to do."""
+    """A failed sync round: ``kind`` names the cause, the message the next step."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -53,7 +53,7 @@ class SyncError(Exception):
 
 @dataclass
 class SyncResult:
-    """What one round did.
+    """Counts and flags of one sync round.
 
     ``caught_up`` is false when a transaction still running on the server (in
     any database of the cluster: transaction ids are cluster-wide) held the pull
@@ -89,7 +89,7 @@ def _error(error: psycopg.Error) -> SyncError:
     if isinstance(error, psycopg.OperationalError):
         lowered = text.lower()
         if "authentication" in lowered or "password" in lowered or "role" in lowered:
-            return SyncError("login_refused", f"the server refused the login: {text}")
+            return SyncError("login_refused", f"the server rejected the login: {text}")
         return SyncError("unreachable", f"cannot reach the server: {text}")
     return SyncError("server_error", text)
 
@@ -189,7 +189,7 @@ class SyncEngine:
                 raise
             # This client id is taken, or a restored backup reuses sequence
             # numbers with other content: continue under a new id.
-            log.warning("server refused client id %s: %s", client, error)
+            log.warning("server rejected client id %s: %s", client, error)
             with local.write_transaction(self._engine) as connection:
                 client = new_id()
                 local.set_state(connection, "client_id", str(client))
@@ -212,7 +212,7 @@ class SyncEngine:
             )
 
     def _record(self, reply: dict[str, Any], result: SyncResult) -> None:
-        """Store the server's answers: ack entries, keep issues, fold in images."""
+        """Store the push replies: ack entries, keep issues, fold in images."""
         touched: dict[tuple[str, uuid.UUID], None] = {}
         images: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
         statuses: list[dict[str, Any]] = []
@@ -432,14 +432,18 @@ def _fold_images(
             data = images[(table_name, row_id)]
             version = int(data["row_version"])
             current = known.get(row_id)
-            held = set() if current is None else set(current[1])
+            kept_buckets = set() if current is None else set(current[1])
             if bucket is not None:
-                held.add(bucket)
+                kept_buckets.add(bucket)
             if current is not None and version <= current[0]:
-                if held != current[1]:
-                    local.set_shadow_buckets(connection, table_name, row_id, held)
+                if kept_buckets != current[1]:
+                    local.set_shadow_buckets(
+                        connection, table_name, row_id, kept_buckets
+                    )
                 continue
-            shadows.append(local.shadow_values(table_name, row_id, version, data, held))
+            shadows.append(
+                local.shadow_values(table_name, row_id, version, data, kept_buckets)
+            )
             if (table_name, row_id) in pending:
                 slow.append((table_name, row_id))
                 continue
@@ -468,7 +472,7 @@ def _remove(
     bucket: str,
     result: SyncResult,
 ) -> int:
-    """A row left ``bucket``; drop it locally once it is in no bucket of ours."""
+    """Drop a row that left ``bucket`` once no bucket of this user holds it."""
     shadow = local.get_shadow(connection, table_name, row_id)
     if shadow is None:
         return 0

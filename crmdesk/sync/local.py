@@ -70,7 +70,8 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
     Foreign keys are off inside it: a user may see a deal whose customer belongs
     to a team they cannot read, and rows of one page may arrive children first.
-    The server holds the integrity; the local store mirrors what it may see.
+    The server enforces integrity, and the local store mirrors what the user may
+    see.
     ``BEGIN IMMEDIATE`` takes the write lock up front, so reading pending outbox
     entries and rewriting rows cannot interleave with an edit in the app.
     """

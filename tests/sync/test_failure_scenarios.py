@@ -596,3 +596,25 @@ def test_f10_a_new_server_generation_makes_every_client_resync(server, make_clie
     assert result.resynced
     assert ann.scalar("SELECT count(*) FROM opportunities") == 0
     assert ann.sync().resynced is False
+
+
+# Old clients ----------------------------------------------------------------------
+
+
+def test_a_client_below_the_minimum_schema_keeps_its_outbox(server, make_client):
+    server.add_user("ann", "rep", "north")
+    ann = make_client("ann")
+    ann.sync()
+    new_deal(ann, "Waits for the upgrade")
+    with server.superuser() as connection:
+        connection.execute("UPDATE sync.server_info SET min_client_schema = 99")
+    with pytest.raises(SyncError) as failure:
+        ann.sync()
+    assert failure.value.kind == "upgrade_required"
+    assert "upgrade crmdesk" in str(failure.value)
+    assert ann.scalar("SELECT count(*) FROM outbox WHERE status = 'pending'") >= 2
+    assert server.scalar("SELECT count(*) FROM opportunities") == 0
+    with server.superuser() as connection:
+        connection.execute("UPDATE sync.server_info SET min_client_schema = 2")
+    assert ann.sync().issues == []
+    assert server.scalar("SELECT title FROM opportunities") == "Waits for the upgrade"

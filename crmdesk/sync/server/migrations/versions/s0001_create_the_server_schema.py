@@ -533,27 +533,36 @@ GRANT SELECT ON public.workspace_settings TO {app};
 """
 
 IDENTITY_SQL = """
+-- plpgsql rather than SQL: SECURITY DEFINER SQL functions are not inlined, and
+-- plpgsql keeps its statement plans for the session.
 CREATE FUNCTION sync.me() RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT id FROM public.users WHERE login = session_user AND deleted_at IS NULL
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  RETURN (SELECT id FROM public.users
+           WHERE login = session_user AND deleted_at IS NULL);
+END $$;
 CREATE FUNCTION sync.my_team() RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT team_id FROM public.users WHERE login = session_user AND deleted_at IS NULL
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  RETURN (SELECT team_id FROM public.users
+           WHERE login = session_user AND deleted_at IS NULL);
+END $$;
 CREATE FUNCTION sync.my_role() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT role FROM public.users WHERE login = session_user AND deleted_at IS NULL
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  RETURN (SELECT role FROM public.users
+           WHERE login = session_user AND deleted_at IS NULL);
+END $$;
 CREATE FUNCTION sync.my_buckets() RETURNS text[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT array_remove(CASE u.role
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  RETURN (SELECT array_remove(CASE u.role
     WHEN 'admin' THEN ARRAY['config', 'all']
     WHEN 'lead' THEN ARRAY['config', 'team:' || u.team_id, 'lead:' || u.team_id,
                            'rep:' || u.id]
     ELSE ARRAY['config', 'team:' || u.team_id, 'rep:' || u.id] END, NULL)
-  FROM public.users u WHERE u.login = session_user AND u.deleted_at IS NULL
-$$;
+    FROM public.users u WHERE u.login = session_user AND u.deleted_at IS NULL);
+END $$;
 CREATE FUNCTION sync.synced_tables() RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$ SELECT {synced} $$;
 CREATE FUNCTION sync.row_image(p_tbl text, p_id uuid) RETURNS jsonb
@@ -620,7 +629,9 @@ END $$;
 
 CREATE FUNCTION sync.write_markers(p_tbl text, p_id uuid, p_old text[], p_new text[],
                                    p_op text, p_version bigint) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  -- plpgsql rather than SQL: its statement plan is cached for the session.
   INSERT INTO sync.marker AS m (bucket, tbl, row_id, txid, change_id, op, row_version)
   SELECT b.bucket, p_tbl, p_id, pg_current_xact_id(), nextval('sync.change_seq'),
          b.op, p_version
@@ -630,8 +641,8 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
           SELECT n, p_op FROM unnest(p_new) n) b
   ON CONFLICT (bucket, tbl, row_id) DO UPDATE
      SET txid = EXCLUDED.txid, change_id = EXCLUDED.change_id, op = EXCLUDED.op,
-         row_version = EXCLUDED.row_version, changed_at = now()
-$$;
+         row_version = EXCLUDED.row_version, changed_at = now();
+END $$;
 
 CREATE FUNCTION sync.mark() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
@@ -898,7 +909,7 @@ DECLARE
   v_stored sync.applied_mutation;
   v_replayed jsonb := '[]';
   v_missing int := 0;
-  v_results jsonb := '[]';
+  v_results jsonb[] := '{{}}';
   v_last bigint;
   v_current text;
   v_state text;
@@ -941,7 +952,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'CR010', MESSAGE = 'refused',
                               DETAIL = (r - 'abort')::text;
       END IF;
-      v_results := v_results || jsonb_build_array(r || jsonb_build_object(
+      -- array_append grows the array in place; jsonb || would copy it each time.
+      v_results := array_append(v_results, r || jsonb_build_object(
         'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
         'table', m ->> 'table', 'row_id', m ->> 'row_id'));
     END LOOP;
@@ -954,7 +966,7 @@ BEGIN
         jsonb_build_object('kind', 'not_permitted', 'message', v_msg)))
       ELSE jsonb_build_object('issues', jsonb_build_array(
         jsonb_build_object('kind', 'rejected', 'message', v_msg))) END;
-    v_results := '[]';
+    v_results := '{{}}';
     FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
       IF m ->> 'seq' = v_current THEN
         r := jsonb_build_object('issues', v_abort -> 'issues');
@@ -963,14 +975,14 @@ BEGIN
           'kind', 'group_rejected', 'message',
           'not applied: another change made in the same action was refused')));
       END IF;
-      v_results := v_results || jsonb_build_array(r || jsonb_build_object(
+      v_results := array_append(v_results, r || jsonb_build_object(
         'status', 'rejected', 'flags', '[]'::jsonb,
         'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
         'table', m ->> 'table', 'row_id', m ->> 'row_id',
         'image', sync.row_image(m ->> 'table', (m ->> 'row_id')::uuid)));
     END LOOP;
   END;
-  FOR r IN SELECT value FROM jsonb_array_elements(v_results) LOOP
+  FOREACH r IN ARRAY v_results LOOP
     INSERT INTO sync.applied_mutation (client_id, client_seq, mutation_id, result)
     VALUES (p_client, (r ->> 'seq')::bigint, (r ->> 'mutation_id')::uuid, r - 'image');
     FOR i IN SELECT value FROM jsonb_array_elements(r -> 'issues') LOOP
@@ -984,15 +996,16 @@ BEGIN
   END LOOP;
   UPDATE sync.client SET last_seq = (p_group -> -1 ->> 'seq')::bigint
    WHERE client_id = p_client;
-  RETURN v_results;
+  RETURN to_jsonb(v_results);
 END $$;
 
 CREATE FUNCTION sync.push(p_client uuid, p_schema int, p_groups jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
 DECLARE
   v_info sync.server_info;
-  v_out jsonb := '[]';
+  v_out jsonb[] := '{{}}';
   g jsonb;
+  r jsonb;
 BEGIN
   SELECT * INTO v_info FROM sync.server_info;
   IF p_schema < v_info.min_client_schema THEN
@@ -1014,9 +1027,11 @@ BEGIN
       'client id', p_client);
   END IF;
   FOR g IN SELECT value FROM jsonb_array_elements(p_groups) LOOP
-    v_out := v_out || sync.push_group(p_client, g);
+    FOR r IN SELECT value FROM jsonb_array_elements(sync.push_group(p_client, g)) LOOP
+      v_out := array_append(v_out, r);
+    END LOOP;
   END LOOP;
-  RETURN jsonb_build_object('results', v_out,
+  RETURN jsonb_build_object('results', to_jsonb(v_out),
     'server_ms', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint,
     'generation', v_info.generation);
 END $$;
