@@ -29,7 +29,10 @@ from crmdesk.services.imports import import_maven
 from crmdesk.services.imports.report import default_report_path
 from crmdesk.services.workspace import current_user_id
 from crmdesk.storage.db import open_store
+from crmdesk.sync import credentials
 from crmdesk.ui.dialogs.first_start import FirstStartDialog, StartJobs
+from crmdesk.ui.dialogs.settings import SyncServerAccess
+from crmdesk.ui.errors import ErrorReporter
 from crmdesk.ui.events import EventHub
 from crmdesk.ui.i18n import Translators, resolve_language
 from crmdesk.ui.icons import app_icon
@@ -80,9 +83,19 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
         translators = Translators(app)
         translators.install(language)
 
+        reporter = ErrorReporter(logging_setup.log_file, app)
+        reporter.install()
         runner = TaskRunner(sessions)
+        runner.task_failed.connect(reporter.report_task_failure)
         events = EventHub()
-        window = MainWindow(runner, events, settings, translators)
+        window = MainWindow(
+            runner,
+            events,
+            settings,
+            translators,
+            log_file=logging_setup.log_file,
+            sync_access=sync_server_access(paths.config_dir),
+        )
         jobs = StartJobs(
             generate_demo=lambda deals: generate_demo(sessions, deals).deals,
             import_maven=_maven_importer(paths.data_dir),
@@ -96,12 +109,43 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
         exit_code = app.exec()
         window.close()
         runner.shutdown()
+        reporter.uninstall()
     finally:
         engine.dispose()
         log_stop(exit_code)
         restore_qt_messages()
         logging_setup.close()
     return exit_code
+
+
+def sync_server_access(config_dir: Path) -> SyncServerAccess:
+    """Return the Settings dialog's access to ``sync.json`` in ``config_dir``.
+
+    The file is the one ``crmdesk connect`` writes, so the dialog and the command
+    line share one place for the URL and login name.
+    """
+
+    def load() -> tuple[str, str] | None:
+        saved = credentials.load_settings(config_dir)
+        return None if saved is None else (saved.url, saved.user)
+
+    def check(url: str, user: str) -> tuple[str, str]:
+        parsed = credentials.parse_settings(url, user)
+        return parsed.url, parsed.user
+
+    def save(url: str, user: str) -> None:
+        path = credentials.save_settings(
+            config_dir, credentials.parse_settings(url, user)
+        )
+        log.info("saved the sync server settings to %s", path)
+
+    def clear() -> None:
+        path = config_dir / credentials.SETTINGS_FILE
+        if path.exists():
+            path.unlink()
+            log.info("removed the sync server settings %s", path)
+
+    return SyncServerAccess(load=load, check=check, save=save, clear=clear)
 
 
 def quit_on_signals(app: QApplication) -> None:

@@ -7,17 +7,32 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 
+def standard_keys(
+    key: QKeySequence.StandardKey, fallback: QKeySequence
+) -> list[QKeySequence]:
+    """Return the platform's bindings of ``key``, or ``fallback`` where it has none.
+
+    Some platforms bind no key to a standard action (Linux without a desktop
+    theme has none for Quit), and the menu would then show no shortcut.
+    """
+    return QKeySequence.keyBindings(key) or [fallback]
+
+
 class WindowActions(QObject):
     """Every menu action of the main window; the window connects them.
 
     ``move_menu`` lists the stages of the current board each time it opens; the
-    window fills it from ``aboutToShow``.
+    window fills it from ``aboutToShow``. ``move_selected`` opens the same menu
+    over the board, so the keyboard reaches it with one shortcut. The Help menu
+    entries have no shortcuts, as on most desktop apps.
     """
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.new_deal = QAction(window)
-        self.new_deal.setShortcut(QKeySequence.StandardKey.New)
+        self.new_deal.setShortcuts(
+            standard_keys(QKeySequence.StandardKey.New, QKeySequence("Ctrl+N"))
+        )
         self.new_customer = QAction(window)
         self.new_customer.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.export_png = QAction(window)
@@ -26,14 +41,23 @@ class WindowActions(QObject):
         self.settings.setShortcut(QKeySequence("Ctrl+,"))
         self.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.quit = QAction(window)
-        self.quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit.setShortcuts(
+            standard_keys(QKeySequence.StandardKey.Quit, QKeySequence("Ctrl+Q"))
+        )
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
         self.find = QAction(window)
-        self.find.setShortcut(QKeySequence.StandardKey.Find)
+        self.find.setShortcuts(
+            standard_keys(QKeySequence.StandardKey.Find, QKeySequence("Ctrl+F"))
+        )
         self.reload = QAction(window)
-        self.reload.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.reload.setShortcuts(
+            standard_keys(QKeySequence.StandardKey.Refresh, QKeySequence("F5"))
+        )
         self.review = QAction(window)
         self.review.setShortcut(QKeySequence("Ctrl+R"))
+        self.move_selected = QAction(window)
+        self.move_selected.setShortcut(QKeySequence("Ctrl+M"))
+        self.open_log_folder = QAction(window)
         self.about = QAction(window)
         self.about.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_qt = QAction(window)
@@ -54,12 +78,15 @@ class WindowActions(QObject):
         self.edit_menu.addAction(self.find)
         self.move_menu = QMenu(window)
         self.edit_menu.addMenu(self.move_menu)
+        self.edit_menu.addAction(self.move_selected)
 
         self.view_menu = bar.addMenu("")
         self.view_menu.addAction(self.reload)
         self.view_menu.addAction(self.review)
 
         self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.open_log_folder)
+        self.help_menu.addSeparator()
         self.help_menu.addAction(self.about)
         self.help_menu.addAction(self.about_qt)
         self.retranslate()
@@ -78,5 +105,7 @@ class WindowActions(QObject):
         self.move_menu.setTitle(self.tr("&Move selected to"))
         self.reload.setText(self.tr("&Reload board"))
         self.review.setText(self.tr("Pipeline &review"))
+        self.move_selected.setText(self.tr("Move selected cards…"))
+        self.open_log_folder.setText(self.tr("Open &log folder"))
         self.about.setText(self.tr("&About crmdesk"))
         self.about_qt.setText(self.tr("About &Qt"))

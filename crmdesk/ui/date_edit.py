@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QToolButton, QWidget
 
 # QDateEdit cannot hold "no date", so its minimum stands for empty and shows the
 # special value text instead of a date.
 _EMPTY = QDate(1900, 1, 1)
+
+
+class _DateEdit(QDateEdit):
+    """A QDateEdit that lets Tab leave while it shows its "No date" text.
+
+    QDateTimeEdit uses Tab to step through its sections. While it shows the
+    special value text it has no sections to step through and keeps the focus
+    on every Tab (seen with Qt 6.11), which traps keyboard users.
+    """
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and self.date() == _EMPTY:
+            forward = key == Qt.Key.Key_Tab and not (
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            )
+            QWidget.focusNextPrevChild(self, forward)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class OptionalDateEdit(QWidget):
@@ -23,7 +44,7 @@ class OptionalDateEdit(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._edit = QDateEdit(self)
+        self._edit = _DateEdit(self)
         self._edit.setCalendarPopup(True)
         self._edit.setMinimumDate(_EMPTY)
         self._edit.setDate(_EMPTY)
@@ -51,6 +72,12 @@ class OptionalDateEdit(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+    def set_accessible_name(self, name: str) -> None:
+        """Name the date field ``name`` for screen readers, and its clear button."""
+        self.setAccessibleName(name)
+        self._edit.setAccessibleName(name)
+        self._clear.setAccessibleName(self.tr("Clear {field}").format(field=name))
 
     def value(self) -> date | None:
         """The chosen date, or None when the field is empty."""

@@ -38,6 +38,8 @@ class FilterBar(QWidget):
         self.search_edit = QLineEdit(self)
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMinimumWidth(200)
+        self.owner_label.setBuddy(self.owner_combo)
+        self.close_label.setBuddy(self.close_from)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -69,6 +71,17 @@ class FilterBar(QWidget):
         self.to_label.setText(self.tr("to"))
         self.search_edit.setPlaceholderText(
             self.tr("Search title, customer or owner (Ctrl+F)")
+        )
+        self.setAccessibleName(self.tr("Deal filters"))
+        self.owner_combo.setAccessibleName(self.tr("Owner filter"))
+        self.owner_combo.setAccessibleDescription(
+            self.tr("Show only the deals of this owner.")
+        )
+        self.close_from.set_accessible_name(self.tr("Expected close from"))
+        self.close_to.set_accessible_name(self.tr("Expected close to"))
+        self.search_edit.setAccessibleName(self.tr("Search deals"))
+        self.search_edit.setAccessibleDescription(
+            self.tr("Shows the deals whose title, customer or owner contain the text.")
         )
 
     def changeEvent(self, event: QEvent) -> None:

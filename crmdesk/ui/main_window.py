@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk import __version__
+from crmdesk.config.logging_setup import LOG_FILE
+from crmdesk.config.paths import resolve_paths
 from crmdesk.config.settings import Settings
 from crmdesk.services.lookups import Choice, list_users
 from crmdesk.services.playbooks import SeriesRecord, list_series
@@ -34,7 +36,8 @@ from crmdesk.ui.actions import WindowActions
 from crmdesk.ui.detail.panel import DetailPanel
 from crmdesk.ui.dialogs.new_customer import NewCustomerDialog
 from crmdesk.ui.dialogs.new_deal import NewDealDialog
-from crmdesk.ui.dialogs.settings import SettingsDialog
+from crmdesk.ui.dialogs.settings import SettingsDialog, SyncServerAccess
+from crmdesk.ui.errors import open_folder
 from crmdesk.ui.events import EventHub
 from crmdesk.ui.filter_bar import FilterBar
 from crmdesk.ui.i18n import Translators, resolve_language
@@ -73,9 +76,14 @@ class MainWindow(QMainWindow):
         settings: Settings,
         translators: Translators,
         parent: QWidget | None = None,
+        *,
+        log_file: Path | None = None,
+        sync_access: SyncServerAccess | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        self.log_file = log_file or resolve_paths().log_dir / LOG_FILE
+        self._sync_access = sync_access
         self._runner = runner
         self._events = events
         self._settings = settings
@@ -98,7 +106,9 @@ class MainWindow(QMainWindow):
         self.detail.hide()
 
         self.actions_ = WindowActions(self)
-        self.actions_.view_menu.addAction(self.detail.toggleViewAction())
+        detail_toggle = self.detail.toggleViewAction()
+        detail_toggle.setShortcut(QKeySequence("Ctrl+D"))
+        self.actions_.view_menu.addAction(detail_toggle)
         self.deals_label = QLabel(self)
         self.currency_label = QLabel(self)
         self.statusBar().addWidget(self.deals_label)
@@ -118,6 +128,8 @@ class MainWindow(QMainWindow):
         actions.find.triggered.connect(self.filter_bar.focus_search)
         actions.reload.triggered.connect(self.reload)
         actions.review.triggered.connect(self.open_review)
+        actions.move_selected.triggered.connect(self.popup_move_menu)
+        actions.open_log_folder.triggered.connect(self.open_log_folder)
         actions.about.triggered.connect(self.show_about)
         actions.about_qt.triggered.connect(lambda: QMessageBox.aboutQt(self))
         actions.move_menu.aboutToShow.connect(self._fill_move_menu)
@@ -241,6 +253,21 @@ class MainWindow(QMainWindow):
             hint = menu.addAction(self.tr("Select cards on the board first"))
             hint.setEnabled(False)
 
+    def popup_move_menu(self) -> None:
+        """Open the Move selected to menu over the board (Ctrl+M)."""
+        board = self.switcher.current_board()
+        if board is None or not board.selected_deal_ids():
+            self.statusBar().showMessage(
+                self.tr("Select cards on the board first"), 5000
+            )
+            return
+        centre = board.rect().center()
+        self.actions_.move_menu.popup(board.mapToGlobal(QPoint(centre)))
+
+    def open_log_folder(self) -> None:
+        """Open the folder of the log file in the system file manager."""
+        open_folder(self.log_file.parent, self)
+
     def open_new_deal(self) -> None:
         """Open the New deal dialog on the current series."""
         current = self.switcher.current_series()
@@ -251,13 +278,16 @@ class MainWindow(QMainWindow):
             current.id if current else None,
             self.language,
             self,
+            phone_region=self._settings.phone_region,
         )
         dialog.exec()
         dialog.deleteLater()
 
     def open_new_customer(self) -> None:
         """Open the New customer dialog."""
-        dialog = NewCustomerDialog(self._runner, self)
+        dialog = NewCustomerDialog(
+            self._runner, self, phone_region=self._settings.phone_region
+        )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.statusBar().showMessage(self.tr("Customer saved."), 5000)
         dialog.deleteLater()
@@ -302,9 +332,16 @@ class MainWindow(QMainWindow):
         self._review.activateWindow()
 
     def open_settings(self) -> None:
-        """Open the Settings dialog and apply a changed language at once."""
-        dialog = SettingsDialog(self._runner, self._settings.language, self)
+        """Open the Settings dialog and apply the changed settings at once."""
+        dialog = SettingsDialog(
+            self._runner,
+            self._settings.language,
+            self,
+            phone_region=self._settings.phone_region,
+            sync_access=self._sync_access,
+        )
         if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._settings.set("phone_region", dialog.chosen_phone_region)
             self.apply_language_setting(dialog.chosen_language)
             # Totals depend on the base currency and rates, so boards load again.
             self.reload()

@@ -69,6 +69,7 @@ class DealFieldsForm(QWidget):
         self.currency_edit.setMaximumWidth(60)
         self.close_edit = OptionalDateEdit(self)
         self.notes_edit = QPlainTextEdit(self)
+        self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setMaximumHeight(90)
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)

@@ -60,6 +60,7 @@ class NewCustomerDialog(QDialog):
         self.phone_edit = QLineEdit(self)
         self.email_edit = QLineEdit(self)
         self.notes_edit = QPlainTextEdit(self)
+        self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setMaximumHeight(80)
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)

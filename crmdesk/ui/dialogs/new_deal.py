@@ -99,6 +99,7 @@ class NewDealDialog(QDialog):
         self.currency_edit.setMaximumWidth(60)
         self.close_edit = OptionalDateEdit(self)
         self.notes_edit = QPlainTextEdit(self)
+        self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setMaximumHeight(80)
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)

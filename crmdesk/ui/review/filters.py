@@ -137,6 +137,14 @@ class ReviewFilters(QWidget):
         self.as_of_label.setText(self.tr("Distribution on"))
         self.refresh_button.setText(self.tr("Refresh"))
         self.refresh_button.setToolTip(self.tr("Compute every report again (F5)"))
+        self.series_combo.setAccessibleName(self.tr("Series"))
+        self.team_combo.setAccessibleName(self.tr("Team"))
+        self.rep_combo.setAccessibleName(self.tr("Rep"))
+        self.close_from.set_accessible_name(self.tr("Expected close from"))
+        self.close_to.set_accessible_name(self.tr("Expected close to"))
+        self.period_from.setAccessibleName(self.tr("Conversion period from"))
+        self.period_to.setAccessibleName(self.tr("Conversion period to"))
+        self.as_of.setAccessibleName(self.tr("Distribution on"))
         if self._choices is not None:
             self.set_choices(self._choices)
 

@@ -81,6 +81,7 @@ class ReportTab(QWidget):
             view = QChartView(spec.build(), self)
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
             view.setMinimumHeight(CHART_HEIGHT)
+            view.setAccessibleName(spec.title)
             self.chart_row.addWidget(view, 1)
             self._views.append(view)
         # Charts and table share the height; a tab without charts gives it all

@@ -165,8 +165,10 @@ class ReviewWindow(QMainWindow):
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.refresh_action.triggered.connect(self.refresh)
         self.csv_action = QAction(self)
+        self.csv_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.csv_action.triggered.connect(lambda _checked=False: self.export_csv())
         self.png_action = QAction(self)
+        self.png_action.setShortcut(QKeySequence("Ctrl+E"))
         self.png_action.triggered.connect(lambda _checked=False: self.export_png())
         self.pdf_action = QAction(self)
         self.pdf_action.setShortcut(QKeySequence.StandardKey.Print)
@@ -193,6 +195,12 @@ class ReviewWindow(QMainWindow):
         self.png_action.setText(self.tr("Export chart as PNG…"))
         self.pdf_action.setText(self.tr("Save PDF summary…"))
         self.close_action.setText(self.tr("Close"))
+        # Toolbar buttons show the tooltip, so it carries the shortcut too.
+        for action in (self.csv_action, self.png_action, self.pdf_action):
+            action.setToolTip(
+                f"{action.text().rstrip('…')} ("
+                f"{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+            )
         self.group_label.setText(self.tr("Group by"))
         for index, text in enumerate(
             (self.tr("Stage"), self.tr("Rep"), self.tr("Product"), self.tr("Team"))
