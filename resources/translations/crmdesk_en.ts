@@ -29,6 +29,16 @@
     </message>
 </context>
 <context>
+    <name>ErrorDialog</name>
+    <message numerus="yes">
+        <source>%n more error(s) happened since; see the log file.</source>
+        <translation>
+            <numerusform>%n more error happened since; see the log file.</numerusform>
+            <numerusform>%n more errors happened since; see the log file.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n deal(s)</source>

@@ -373,6 +373,47 @@
     </message>
 </context>
 <context>
+    <name>ErrorDialog</name>
+    <message>
+        <source>crmdesk: unexpected error</source>
+        <translation>crmdesk：意外错误</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Something went wrong in crmdesk.&lt;/b&gt;&lt;br&gt;The last action did not finish and its change may not have been saved. You can keep working; if the problem comes back, restart crmdesk.</source>
+        <translation>&lt;b&gt;crmdesk 出了问题。&lt;/b&gt;&lt;br&gt;刚才的操作没有完成，所做的更改可能没有保存。您可以继续工作；如果问题再次出现，请重新启动 crmdesk。</translation>
+    </message>
+    <message>
+        <source>Error: {error}</source>
+        <translation>错误：{error}</translation>
+    </message>
+    <message>
+        <source>The full details were written to the log file {path}. Send that file, or the copied details, to whoever supports crmdesk for you.</source>
+        <translation>完整的错误信息已写入日志文件 {path}。请把这个文件或复制的详细信息发给为您提供 crmdesk 支持的人员。</translation>
+    </message>
+    <message>
+        <source>Error details</source>
+        <translation>错误详情</translation>
+    </message>
+    <message>
+        <source>&amp;Open log folder</source>
+        <translation>打开日志文件夹(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy details</source>
+        <translation>复制详细信息(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more error(s) happened since; see the log file.</source>
+        <translation>
+            <numerusform>此后又发生了 %n 个错误，请查看日志文件。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>FieldCheck</name>
     <message>
         <source>The title is empty: say what is being sold.</source>
@@ -389,6 +430,18 @@
     <message>
         <source>Invalid amount “{amount}”: enter zero or more.</source>
         <translation>无效的金额“{amount}”：请输入零或正数。</translation>
+    </message>
+    <message>
+        <source>Invalid phone number “{phone}”: write it with its area code, or start with + and the country code if it is not a {region} number.</source>
+        <translation>电话号码“{phone}”无效：请连同区号一起填写；如果不是 {region} 的号码，请以 + 和国家代码开头。</translation>
+    </message>
+    <message>
+        <source>Invalid phone region “{region}”: use a two-letter region code such as CN, HK or US.</source>
+        <translation>电话地区“{region}”无效：请使用两个字母的地区代码，例如 CN、HK 或 US。</translation>
+    </message>
+    <message>
+        <source>Unknown time zone “{zone}”: pick a name from the list, such as Asia/Shanghai.</source>
+        <translation>未知时区“{zone}”：请从列表中选择一个名称，例如 Asia/Shanghai。</translation>
     </message>
 </context>
 <context>
@@ -412,6 +465,34 @@
     <message>
         <source>Search title, customer or owner (Ctrl+F)</source>
         <translation>搜索标题、客户或负责人（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>Deal filters</source>
+        <translation>商机筛选</translation>
+    </message>
+    <message>
+        <source>Owner filter</source>
+        <translation>负责人筛选</translation>
+    </message>
+    <message>
+        <source>Show only the deals of this owner.</source>
+        <translation>只显示此负责人的商机。</translation>
+    </message>
+    <message>
+        <source>Expected close from</source>
+        <translation>预计成交日期起</translation>
+    </message>
+    <message>
+        <source>Expected close to</source>
+        <translation>预计成交日期止</translation>
+    </message>
+    <message>
+        <source>Search deals</source>
+        <translation>搜索商机</translation>
+    </message>
+    <message>
+        <source>Shows the deals whose title, customer or owner contain the text.</source>
+        <translation>显示标题、客户或负责人包含此文本的商机。</translation>
     </message>
 </context>
 <context>
@@ -793,6 +874,10 @@
     <message>
         <source>Clear the date</source>
         <translation>清除日期</translation>
+    </message>
+    <message>
+        <source>Clear {field}</source>
+        <translation>清除{field}</translation>
     </message>
 </context>
 <context>
@@ -1221,6 +1306,22 @@
         <translation>重新计算全部报表（F5）</translation>
     </message>
     <message>
+        <source>Expected close from</source>
+        <translation>预计成交日期起</translation>
+    </message>
+    <message>
+        <source>Expected close to</source>
+        <translation>预计成交日期止</translation>
+    </message>
+    <message>
+        <source>Conversion period from</source>
+        <translation>转化期间起</translation>
+    </message>
+    <message>
+        <source>Conversion period to</source>
+        <translation>转化期间止</translation>
+    </message>
+    <message>
         <source>All series</source>
         <translation>全部商机系列</translation>
     </message>
@@ -1418,6 +1519,14 @@
         <translation>跟随系统</translation>
     </message>
     <message>
+        <source>Phone numbers typed without + and a country code are read as numbers of this region.</source>
+        <translation>未以 + 和国家代码开头的电话号码按此地区的号码解析。</translation>
+    </message>
+    <message>
+        <source>Reports count calendar days in this time zone. It is shared by everyone who uses this store.</source>
+        <translation>报表按此时区计算自然日。使用此数据存储的所有人共用这一设置。</translation>
+    </message>
+    <message>
         <source>Currency</source>
         <translation>币种</translation>
     </message>
@@ -1426,32 +1535,96 @@
         <translation>折合本位币</translation>
     </message>
     <message>
-        <source>Add rate</source>
-        <translation>添加汇率</translation>
+        <source>Exchange rates</source>
+        <translation>汇率</translation>
     </message>
     <message>
-        <source>Interface</source>
-        <translation>界面</translation>
+        <source>One row per currency: its code and its value in base units.</source>
+        <translation>每种货币一行：货币代码及其折合的本位币金额。</translation>
     </message>
     <message>
-        <source>Language</source>
-        <translation>语言</translation>
+        <source>&amp;Add rate</source>
+        <translation>添加汇率(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove rate</source>
+        <translation>删除汇率(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Language and region</source>
+        <translation>语言和地区</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Default &amp;phone region</source>
+        <translation>默认电话地区(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Business &amp;time zone</source>
+        <translation>业务时区(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Base currency of totals</source>
+        <translation>合计使用的本位币(&amp;B)</translation>
+    </message>
+    <message>
+        <source>E&amp;xchange rates to the base currency</source>
+        <translation>兑本位币的汇率(&amp;X)</translation>
+    </message>
+    <message>
+        <source>Sync server</source>
+        <translation>同步服务器</translation>
+    </message>
+    <message>
+        <source>Server &amp;URL</source>
+        <translation>服务器地址(&amp;U)</translation>
+    </message>
+    <message>
+        <source>User &amp;name</source>
+        <translation>用户名(&amp;N)</translation>
+    </message>
+    <message>
+        <source>crmdesk asks for the password when it connects and keeps it in the system keyring, never in these settings. Leave both fields empty to work without a server.</source>
+        <translation>crmdesk 在连接时询问密码，并把密码保存在系统密钥环中，绝不保存在这些设置里。如果不使用服务器，请把两个字段都留空。</translation>
+    </message>
+    <message>
+        <source>The currency {code} is listed twice: remove one of its rows.</source>
+        <translation>货币 {code} 出现了两次：请删除其中一行。</translation>
+    </message>
+    <message>
+        <source>{code} is the base currency, which needs no rate: remove its row.</source>
+        <translation>{code} 是本位币，不需要汇率：请删除这一行。</translation>
     </message>
     <message>
         <source>Money</source>
         <translation>货币</translation>
     </message>
     <message>
-        <source>Base currency of totals</source>
-        <translation>合计使用的本位币</translation>
-    </message>
-    <message>
-        <source>Exchange rates to the base currency</source>
-        <translation>对本位币的汇率</translation>
-    </message>
-    <message>
         <source>Invalid exchange rate “{rate}” for {code}: write a positive number such as 7.1.</source>
         <translation>{code} 的汇率“{rate}”无效：请输入正数，例如 7.1。</translation>
+    </message>
+    <message>
+        <source>The server URL is empty: write postgresql://HOST:PORT/DATABASE, or clear the user name to work without a server.</source>
+        <translation>服务器地址为空：请填写 postgresql://主机:端口/数据库；如果不使用服务器，请清空用户名。</translation>
+    </message>
+    <message>
+        <source>The user name for {url} is empty: enter the login the server administrator gave you.</source>
+        <translation>{url} 的用户名为空：请输入服务器管理员给您的登录名。</translation>
+    </message>
+    <message>
+        <source>Invalid sync server “{url}”: {reason}</source>
+        <translation>同步服务器“{url}”无效：{reason}</translation>
+    </message>
+    <message>
+        <source>The saved sync server settings could not be read ({error}). Enter the server again.</source>
+        <translation>无法读取已保存的同步服务器设置（{error}）。请重新输入服务器。</translation>
+    </message>
+    <message>
+        <source>The sync server settings were not saved: {error}. Check that the configuration folder can be written.</source>
+        <translation>同步服务器设置未保存：{error}。请检查配置文件夹是否可写。</translation>
     </message>
     <message>
         <source>The settings were not saved: {error}</source>
@@ -1611,12 +1784,31 @@
         <translation>管道复盘(&amp;R)</translation>
     </message>
     <message>
+        <source>Move selected cards…</source>
+        <translation>移动所选卡片…</translation>
+    </message>
+    <message>
+        <source>Open &amp;log folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
+    </message>
+    <message>
         <source>&amp;About crmdesk</source>
         <translation>关于 crmdesk(&amp;A)</translation>
     </message>
     <message>
         <source>About &amp;Qt</source>
         <translation>关于 Qt(&amp;Q)</translation>
+    </message>
+</context>
+<context>
+    <name>open_folder</name>
+    <message>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>No file manager could open the folder {folder}. Open it yourself: the path was copied to the clipboard.</source>
+        <translation>没有文件管理器能打开文件夹 {folder}。请手动打开：路径已复制到剪贴板。</translation>
     </message>
 </context>
 <context>
