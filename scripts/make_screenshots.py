@@ -1,0 +1,180 @@
+"""Make the user guide's screenshots from a generated demo workspace.
+
+Builds a demo store in a temporary folder (fixed seed and date, so every run
+shows the same deals), opens the main window with a deal's detail panel, the
+outcome dialog and the pipeline review window in English and in Simplified
+Chinese, grabs each with ``QWidget.grab()`` and writes PNG files to
+``docs/images/``. It runs on Qt's offscreen platform unless ``QT_QPA_PLATFORM``
+is set, so no display is needed; Chinese text needs a CJK font installed
+(fonts-noto-cjk on Debian).
+
+Usage: python scripts/make_screenshots.py [--out docs/images] [--deals 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("en", "zh_CN")
+TODAY = date(2025, 6, 16)
+"""The date the demo is generated around and the review is opened on."""
+SEED = 7
+WINDOW_SIZE = (1280, 800)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    parser.add_argument("--deals", type=int, default=300)
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="crmdesk-shots-") as folder:
+        # Settings and logs of this run stay in the temporary folder too.
+        for name in ("DATA", "CONFIG", "CACHE", "LOG"):
+            os.environ[f"CRMDESK_{name}_DIR"] = str(Path(folder) / name.lower())
+        return shoot(args.out, args.deals)
+
+
+def shoot(out: Path, deals: int) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from crmdesk.config.paths import resolve_paths
+    from crmdesk.config.settings import Settings
+    from crmdesk.services.demo import generate_demo
+    from crmdesk.storage.db import open_store
+    from crmdesk.ui.events import EventHub
+    from crmdesk.ui.i18n import Translators
+    from crmdesk.ui.tasks import TaskRunner
+
+    paths = resolve_paths()
+    paths.ensure()
+    engine, sessions = open_store(paths.database)
+    generate_demo(sessions, deals, seed=SEED, today=TODAY)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    out.mkdir(parents=True, exist_ok=True)
+    translators = Translators(app)
+    runner = TaskRunner(sessions)
+    try:
+        for language in LANGUAGES:
+            translators.install(language)
+            settings = Settings.load(paths.config_dir)
+            shots = Shots(app, runner, EventHub(), settings, translators, sessions)
+            for name, path in shots.take_all(language, out).items():
+                print(f"{name}: {path} ({path.stat().st_size // 1024} KB)")
+    finally:
+        runner.wait_idle()
+        runner.shutdown()
+        engine.dispose()
+    return 0
+
+
+class Shots:
+    """Opens each window of the guide in one language and saves its picture."""
+
+    def __init__(self, app, runner, events, settings, translators, sessions) -> None:
+        self.app = app
+        self.runner = runner
+        self.events = events
+        self.settings = settings
+        self.translators = translators
+        self.sessions = sessions
+
+    def take_all(self, language: str, out: Path) -> dict[str, Path]:
+        from crmdesk.ui.main_window import MainWindow
+
+        window = MainWindow(self.runner, self.events, self.settings, self.translators)
+        window.start()
+        # start() restores the geometry the previous language's window saved.
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        self.settle()
+        shots = {"board": self.board(window, language, out)}
+        shots["outcome"] = self.outcome(window, language, out)
+        shots["review"] = self.review(window, language, out)
+        window.close()
+        window.deleteLater()
+        self.settle()
+        return shots
+
+    def settle(self) -> None:
+        """Let queued tasks, their callbacks and the layout finish."""
+        for _ in range(3):
+            self.runner.wait_idle(30_000)
+            self.app.processEvents()
+
+    def save(self, widget, name: str, language: str, out: Path) -> Path:
+        path = out / f"{name}.{language}.png"
+        if not widget.grab().save(str(path), "PNG", 9):
+            raise SystemExit(f"could not write {path}: check that the folder exists")
+        return path
+
+    def board(self, window, language: str, out: Path) -> Path:
+        deal_id = self.open_deal_id(window)
+        if deal_id is not None:
+            window.detail.show_deal(deal_id)
+            window.detail.show()
+        self.settle()
+        return self.save(window, "board", language, out)
+
+    def open_deal_id(self, window):
+        board = window.switcher.current_board()
+        if board is None:
+            return None
+        for stage in board.model.stages():
+            cards = board.model.visible_cards(stage.id)
+            if cards:
+                return cards[0].id
+        return None
+
+    def outcome(self, window, language: str, out: Path) -> Path:
+        from decimal import Decimal
+
+        from crmdesk.domain.playbook import OutcomeResult
+        from crmdesk.services.lookups import list_reasons
+        from crmdesk.ui.dialogs.outcome import OutcomeDialog
+
+        series = window.switcher.current_series()
+        assert series is not None, "the demo store has no series"
+        with self.sessions() as session:
+            reasons = list_reasons(session, series.id)
+        dialog = OutcomeDialog(
+            deal_title="Smart classroom upgrade"
+            if language == "en"
+            else "智慧教室升级",
+            result=OutcomeResult.WON,
+            reasons=reasons,
+            expected_amount=Decimal("186000"),
+            currency="CNY",
+            language=language,
+            today=TODAY,
+            parent=window,
+        )
+        dialog.show()
+        self.settle()
+        path = self.save(dialog, "outcome", language, out)
+        dialog.close()
+        dialog.deleteLater()
+        return path
+
+    def review(self, window, language: str, out: Path) -> Path:
+        from crmdesk.ui.review.window import ReviewWindow
+
+        review = ReviewWindow(self.runner, self.events, language, window, today=TODAY)
+        review.resize(*WINDOW_SIZE)
+        review.show()
+        self.settle()
+        path = self.save(review, "review", language, out)
+        review.close()
+        review.deleteLater()
+        return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())
