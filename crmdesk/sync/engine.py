@@ -142,8 +142,13 @@ class SyncEngine:
     # Push -----------------------------------------------------------------------
 
     def _pending(self) -> tuple[uuid.UUID, list[Any]]:
-        with local.write_transaction(self._engine) as connection:
-            client = local.client_id(connection)
+        known = local.read_states(self._engine).get("client_id")
+        if known is None:
+            with local.write_transaction(self._engine) as connection:
+                client = local.client_id(connection)
+        else:
+            client = uuid.UUID(known)
+        with self._engine.connect() as connection:
             rows = connection.execute(
                 select(local.outbox)
                 .where(local.outbox.c.status == local.PENDING)
@@ -280,16 +285,21 @@ class SyncEngine:
         pg.commit()
         self._start_xmax = int(buckets_row[1]) if buckets_row else 0
         buckets: list[str] = list(buckets_row[0] or []) if buckets_row else []
-        with local.write_transaction(self._engine) as connection:
-            resync = local.get_state(connection, "resync") == "1"
-            known = set(json.loads(local.get_state(connection, "buckets") or "[]"))
-            if known - set(buckets):
-                # A bucket was dropped (a new team or role): start over.
-                resync = True
-            if resync:
-                _start_resync(connection)
-            local.set_state(connection, "buckets", json.dumps(buckets))
-            local.set_workspace_user(connection, uuid.UUID(str(me)))
+        states = local.read_states(self._engine)
+        known = set(json.loads(states.get("buckets", "[]")))
+        # A bucket was dropped (a new team or role): start over.
+        dropped = bool(known - set(buckets))
+        if (
+            dropped
+            or states.get("buckets") != json.dumps(buckets)
+            or (states.get("user") != str(me))
+        ):
+            with local.write_transaction(self._engine) as connection:
+                if dropped:
+                    _start_resync(connection)
+                local.set_state(connection, "buckets", json.dumps(buckets))
+                local.set_state(connection, "user", str(me))
+                local.set_workspace_user(connection, uuid.UUID(str(me)))
         header = self._pull_bucket(pg, buckets[0], result) if buckets else None
         if header is not None and self._needs_resync(header):
             with local.write_transaction(self._engine) as connection:
@@ -316,9 +326,9 @@ class SyncEngine:
                 "it restored from a logical dump?): an admin must start a new "
                 "server generation before clients can sync",
             )
-        with local.write_transaction(self._engine) as connection:
-            generation = local.get_state(connection, "generation")
-            last_pull = local.get_state(connection, "last_pull_at")
+        states = local.read_states(self._engine)
+        generation = states.get("generation")
+        last_pull = states.get("last_pull_at")
         if generation is not None and generation != str(header["generation"]):
             log.warning("server generation changed: resyncing")
             return True
@@ -334,8 +344,7 @@ class SyncEngine:
     ) -> dict[str, Any] | None:
         header: dict[str, Any] | None = None
         while True:
-            with local.write_transaction(self._engine) as connection:
-                cursor = local.get_state(connection, f"cursor:{bucket}") or "0:0"
+            cursor = local.read_states(self._engine).get(f"cursor:{bucket}", "0:0")
             txid, change = cursor.split(":")
             rows = pg.execute(
                 "SELECT kind, tbl, row_id, op, txid::text, change_id, data "
@@ -350,6 +359,8 @@ class SyncEngine:
             if header is None:
                 header = page_header
             page = rows[1:]
+            if not page and cursor == f"{horizon}:0":
+                return header  # nothing new and the cursor stays: no local write
             with local.write_transaction(self._engine) as connection:
                 clock = HybridClock(int(local.get_state(connection, "hlc") or 0))
                 newest = pack(int(page_header["server_ms"]))
@@ -454,14 +465,12 @@ def _fold_images(
                 values.setdefault(column.name, None)
             rows[table_name].append(values)
     local.put_shadows(connection, shadows)
-    for table_name, values in rows.items():
-        local.write_rows(connection, table_name, values)
+    for table_name, batch in rows.items():
+        local.write_rows(connection, table_name, batch)
     for table_name, row_id in slow:
         local.rebuild_row(connection, table_name, row_id)
     written = set(slow)
-    written.update(
-        (name, values["id"]) for name, batch in rows.items() for values in batch
-    )
+    written.update((name, item["id"]) for name, batch in rows.items() for item in batch)
     return written
 
 

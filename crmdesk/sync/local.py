@@ -102,6 +102,13 @@ def get_state(connection: Connection, key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def read_states(engine: Engine) -> dict[str, str]:
+    """Return every sync state value, read without taking the write lock."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(state_table.c.key, state_table.c.value)).all()
+    return {str(key): str(value) for key, value in rows}
+
+
 def set_state(connection: Connection, key: str, value: str) -> None:
     """Store a sync state value."""
     statement = sqlite_insert(state_table).values(key=key, value=value)
