@@ -1,16 +1,14 @@
 """Records of the team lead's pipeline review: filters, report rows, their math.
 
 Every figure is computed per deal in exact decimals and in the base currency.
-The distribution and conversion reports carry the ids of the deals behind each
-number; the funnel, forecast and win rates are SQL aggregates whose deals the
-report service looks up on demand, so every number can be drilled down to its
-deals.
+Reports are SQL aggregates; the report service looks up the deals behind any
+figure on demand, so every number can be drilled down to its deals.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -107,7 +105,6 @@ class DistributionCell:
     amount: Decimal
     count_share: Decimal | None
     amount_share: Decimal | None
-    deal_ids: tuple[uuid.UUID, ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -147,10 +144,6 @@ class ConversionRow:
     stayed: int
     moved_back: int
     dropped: int
-    moved_ids: tuple[uuid.UUID, ...] = field(repr=False)
-    stayed_ids: tuple[uuid.UUID, ...] = field(repr=False)
-    moved_back_ids: tuple[uuid.UUID, ...] = field(repr=False)
-    dropped_ids: tuple[uuid.UUID, ...] = field(repr=False)
 
     @property
     def rate(self) -> Decimal | None:

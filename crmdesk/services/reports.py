@@ -212,61 +212,66 @@ def distribution(
     The state on a past date is rebuilt from stage history, with the amount as it
     was then. By default ``as_of`` is compared with the same day one month and
     one year earlier. The filter's close window selects deals by the expected
-    close date they had on each date.
+    close date they had on each date. ``distribution_deals`` lists the deals
+    behind a cell.
     """
     zone = business_zone(_zone(session))
     money = _Money(session)
     dates = (as_of, *(compare or (months_earlier(as_of, 1), months_earlier(as_of, 12))))
     stages = _open_stages(session, report_filter.series_id)
-    open_ids = {stage.id for stage in stages}
-    per_date: list[dict[uuid.UUID, list[q.StateAt]]] = []
-    for day in dates:
-        grouped: dict[uuid.UUID, list[q.StateAt]] = defaultdict(list)
-        for state in q.states_at(session, _scope(report_filter), day_end(day, zone)):
-            if state.stage_id in open_ids and _in_window(state, report_filter):
-                grouped[state.stage_id].append(state)
-        per_date.append(grouped)
-
     cells_by_stage: dict[uuid.UUID, list[DistributionCell]] = defaultdict(list)
-    for grouped in per_date:
-        amounts = {
-            stage_id: money.total(
-                _sum_by_currency((s.currency, s.amount_minor or 0) for s in states)
+    for day in dates:
+        shares = [
+            share_row
+            for share_row in q.stage_totals_at(
+                session,
+                _scope(report_filter),
+                day_end(day, zone),
+                report_filter.close_from,
+                report_filter.close_to,
             )
-            for stage_id, states in grouped.items()
-        }
-        total_count = sum(len(states) for states in grouped.values())
+            if share_row.stage_id in {stage.id for stage in stages}
+        ]
+        counts = {stage.id: 0 for stage in stages}
+        minor: dict[uuid.UUID, dict[str, int]] = {stage.id: {} for stage in stages}
+        for share_row in shares:
+            counts[share_row.stage_id] += share_row.deals
+            by_currency = minor[share_row.stage_id]
+            by_currency[share_row.currency] = (
+                by_currency.get(share_row.currency, 0) + share_row.amount_minor
+            )
+        amounts = {stage_id: money.total(sums) for stage_id, sums in minor.items()}
+        total_count = sum(counts.values())
         total_amount = sum(amounts.values(), Decimal(0))
         for stage in stages:
-            states = grouped.get(stage.id, [])
-            amount = amounts.get(stage.id, Decimal(0))
             cells_by_stage[stage.id].append(
                 DistributionCell(
-                    count=len(states),
-                    amount=amount,
-                    count_share=share(len(states), total_count),
-                    amount_share=share(amount, total_amount),
-                    deal_ids=tuple(s.opportunity_id for s in states),
+                    count=counts[stage.id],
+                    amount=amounts[stage.id],
+                    count_share=share(counts[stage.id], total_count),
+                    amount_share=share(amounts[stage.id], total_amount),
                 )
             )
     rows = [DistributionRow(stage, tuple(cells_by_stage[stage.id])) for stage in stages]
     return Distribution(currency=money.base, dates=dates, rows=rows)
 
 
-def _in_window(state: q.StateAt, report_filter: ReportFilter) -> bool:
-    if report_filter.close_from is None and report_filter.close_to is None:
-        return True
-    if state.expected_close is None:
-        return False
-    if (
-        report_filter.close_from is not None
-        and state.expected_close < report_filter.close_from
-    ):
-        return False
-    return not (
-        report_filter.close_to is not None
-        and state.expected_close > report_filter.close_to
+def distribution_deals(
+    session: Session, report_filter: ReportFilter, day: date, stage_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """Return the deals behind a distribution cell: in ``stage_id`` at ``day``'s end."""
+    zone = business_zone(_zone(session))
+    return q.deals_in_stage_at(
+        session,
+        _scope(report_filter),
+        day_end(day, zone),
+        stage_id,
+        report_filter.close_from,
+        report_filter.close_to,
     )
+
+
+CONVERSION_BUCKETS = ("moved", "stayed", "moved_back", "dropped")
 
 
 def conversion(
@@ -280,10 +285,10 @@ def conversion(
     The cohort of a stage is the deals in it when the period starts (at midnight
     in the business time zone); each is classified once by where it stands when
     the period ends, however often it moved between. The close window of the
-    filter does not apply: the period is the window.
+    filter does not apply: the period is the window. The counting runs in SQL;
+    ``conversion_deals`` lists the deals behind a figure.
     """
     zone = business_zone(_zone(session))
-    scope = _scope(report_filter)
     start = day_start(period.start, zone)
     end = day_end(period.end, zone)
     stages = {s.id: s for s in _stage_refs(session, report_filter.series_id)}
@@ -292,37 +297,67 @@ def conversion(
         for s in stages.values()
         if s.kind is StageKind.OPEN and (stage_ids is None or s.id in stage_ids)
     ]
-    at_start = {
-        s.opportunity_id: s.stage_id for s in q.states_at(session, scope, start)
+    counts: dict[uuid.UUID, dict[str, int]] = {
+        stage.id: dict.fromkeys(CONVERSION_BUCKETS, 0) for stage in wanted
     }
-    at_end = {s.opportunity_id: s.stage_id for s in q.states_at(session, scope, end)}
-    deleted = q.deleted_before(session, list(at_start), end)
-
-    rows = []
-    for stage in wanted:
-        cohort = [deal for deal, stage_id in at_start.items() if stage_id == stage.id]
-        buckets: dict[str, list[uuid.UUID]] = defaultdict(list)
-        for deal in cohort:
-            # A deal deleted before the end has no state then: it was dropped.
-            end_stage = at_end.get(deal)
-            finish = stages.get(end_stage) if end_stage else None
-            buckets[_classify(stage, finish, deal in deleted)].append(deal)
-        rows.append(
-            ConversionRow(
-                stage=stage,
-                period=period,
-                cohort=len(cohort),
-                moved=len(buckets["moved"]),
-                stayed=len(buckets["stayed"]),
-                moved_back=len(buckets["moved_back"]),
-                dropped=len(buckets["dropped"]),
-                moved_ids=tuple(buckets["moved"]),
-                stayed_ids=tuple(buckets["stayed"]),
-                moved_back_ids=tuple(buckets["moved_back"]),
-                dropped_ids=tuple(buckets["dropped"]),
-            )
+    for moved in q.transitions(session, _scope(report_filter), start, end):
+        if moved.start_stage_id not in counts:
+            continue
+        first = stages[moved.start_stage_id]
+        last = stages.get(moved.end_stage_id) if moved.end_stage_id else None
+        counts[first.id][_classify(first, last, moved.deleted)] += moved.deals
+    return [
+        ConversionRow(
+            stage=stage,
+            period=period,
+            cohort=sum(counts[stage.id].values()),
+            moved=counts[stage.id]["moved"],
+            stayed=counts[stage.id]["stayed"],
+            moved_back=counts[stage.id]["moved_back"],
+            dropped=counts[stage.id]["dropped"],
         )
-    return rows
+        for stage in wanted
+    ]
+
+
+def conversion_deals(
+    session: Session,
+    report_filter: ReportFilter,
+    period: Period,
+    stage_id: uuid.UUID,
+    bucket: str | None = None,
+) -> list[uuid.UUID]:
+    """Return the deals behind a conversion figure.
+
+    ``bucket`` is one of ``CONVERSION_BUCKETS``, or None for the whole cohort.
+
+    Raises:
+        ValidationError: an unknown bucket.
+    """
+    if bucket is not None and bucket not in CONVERSION_BUCKETS:
+        raise ValidationError(
+            f"unknown conversion figure {bucket!r}: use one of "
+            f"{', '.join(CONVERSION_BUCKETS)}"
+        )
+    zone = business_zone(_zone(session))
+    stages = {s.id: s for s in _stage_refs(session, report_filter.series_id)}
+    first = stages.get(stage_id)
+    if first is None:
+        raise NotFoundError(f"stage {stage_id} is not a stage of the chosen series")
+    members = q.cohort_members(
+        session,
+        _scope(report_filter),
+        day_start(period.start, zone),
+        day_end(period.end, zone),
+        stage_id,
+    )
+    return [
+        deal
+        for deal, end_stage, deleted in members
+        if bucket is None
+        or _classify(first, stages.get(end_stage) if end_stage else None, deleted)
+        == bucket
+    ]
 
 
 def _classify(start: StageRef, end: StageRef | None, deleted: bool) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Date, DateTime, String, Uuid, func, select, type_coerce
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from crmdesk.storage.models import (
@@ -16,6 +16,15 @@ from crmdesk.storage.models import (
     Opportunity,
     Stage,
     User,
+)
+from crmdesk.storage.raw_values import (
+    RAW_DATE,
+    RAW_TIME,
+    RAW_UUID,
+    UuidCache,
+    parse_date,
+    parse_utc,
+    parse_uuid,
 )
 
 
@@ -105,17 +114,17 @@ def fetch_cards(
     # repeat across cards and are parsed once each.
     query = (
         select(
-            type_coerce(Opportunity.id, _RAW_UUID),
-            type_coerce(Opportunity.stage_id, _RAW_UUID),
+            type_coerce(Opportunity.id, RAW_UUID),
+            type_coerce(Opportunity.stage_id, RAW_UUID),
             Opportunity.title,
             Customer.name,
             Opportunity.amount_minor,
             Opportunity.currency,
-            type_coerce(Opportunity.expected_close, _RAW_DATE),
+            type_coerce(Opportunity.expected_close, RAW_DATE),
             Opportunity.manual_probability,
-            type_coerce(Opportunity.owner_id, _RAW_UUID),
+            type_coerce(Opportunity.owner_id, RAW_UUID),
             User.display_name,
-            type_coerce(Opportunity.stage_entered_at, _RAW_TIME),
+            type_coerce(Opportunity.stage_entered_at, RAW_TIME),
             done,
         )
         .outerjoin(Customer, Customer.id == Opportunity.customer_id)
@@ -125,60 +134,21 @@ def fetch_cards(
     )
     if opportunity_ids is not None:
         query = query.where(Opportunity.id.in_(opportunity_ids))
-    ids = _UuidCache()
+    ids = UuidCache()
     return [
         CardRow(
-            _uuid(row[0]),
+            parse_uuid(row[0]),
             ids.get(row[1]),
             row[2],
             row[3],
             row[4],
             row[5],
-            _date(row[6]),
+            parse_date(row[6]),
             row[7],
             ids.get_optional(row[8]),
             row[9],
-            _utc(row[10]),
+            parse_utc(row[10]),
             row[11],
         )
         for row in session.execute(query)
     ]
-
-
-# On SQLite these columns come back as text; PostgreSQL's driver returns native
-# values, which the parsers below pass through.
-_RAW_UUID = String().with_variant(Uuid(), "postgresql")
-_RAW_DATE = String().with_variant(Date(), "postgresql")
-_RAW_TIME = String().with_variant(DateTime(), "postgresql")
-
-
-def _uuid(raw: object) -> uuid.UUID:
-    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(hex=str(raw))
-
-
-def _date(raw: object) -> date | None:
-    if raw is None or isinstance(raw, date):
-        return raw
-    return date.fromisoformat(str(raw))
-
-
-def _utc(raw: object) -> datetime:
-    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-    return value.replace(tzinfo=UTC)
-
-
-class _UuidCache:
-    """Turns raw key values (hex text on SQLite, UUIDs on PostgreSQL) into UUIDs."""
-
-    def __init__(self) -> None:
-        self._seen: dict[object, uuid.UUID] = {}
-
-    def get(self, raw: object) -> uuid.UUID:
-        value = self._seen.get(raw)
-        if value is None:
-            value = _uuid(raw)
-            self._seen[raw] = value
-        return value
-
-    def get_optional(self, raw: object) -> uuid.UUID | None:
-        return None if raw is None else self.get(raw)

@@ -12,10 +12,24 @@ import uuid
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    Uuid,
+    case,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from crmdesk.storage.models import Opportunity, Outcome, Stage, StageHistory
+from crmdesk.storage.raw_values import (
+    RAW_UUID,
+    UuidCache,
+    parse_uuid,
+)
 
 AnySelect = TypeVar("AnySelect", bound="Select[*tuple[Any, ...]]")
 
@@ -180,26 +194,19 @@ def outcome_deal_ids(
     return list(session.scalars(query))
 
 
-class StateAt(NamedTuple):
-    """Where a deal stood at an instant: its stage and amount then."""
+def _stage_at(instant: datetime) -> ScalarSelect[Any]:
+    """The stage a deal of the outer query stood in just before ``instant``."""
+    latest = aliased(StageHistory)
+    return (
+        select(type_coerce(latest.to_stage_id, RAW_UUID))
+        .where(latest.opportunity_id == Opportunity.id, latest.changed_at < instant)
+        .order_by(latest.changed_at.desc(), latest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
-    opportunity_id: uuid.UUID
-    stage_id: uuid.UUID
-    amount_minor: int | None
-    currency: str
-    expected_close: date | None
 
-
-def states_at(session: Session, scope: DealScope, instant: datetime) -> list[StateAt]:
-    """Return each deal's latest stage history row before ``instant``.
-
-    Deals created after the instant are absent. Deals deleted since are still
-    returned, because they existed then.
-
-    The latest row is found per deal with a correlated subquery that reads
-    ix_stage_history_state backwards and stops at the first row, instead of
-    numbering every history row before the instant with a window function.
-    """
+def _newest_row(instant: datetime) -> Select[Any]:
     latest = aliased(StageHistory)
     newest_id = (
         select(latest.id)
@@ -208,19 +215,145 @@ def states_at(session: Session, scope: DealScope, instant: datetime) -> list[Sta
         .limit(1)
         .scalar_subquery()
     )
-    query = (
-        select(
-            StageHistory.opportunity_id,
-            StageHistory.to_stage_id,
-            StageHistory.amount_minor,
+    return select(Opportunity.id).join(StageHistory, StageHistory.id == newest_id)
+
+
+class StageShare(NamedTuple):
+    """Deals standing in one stage at an instant, in one currency."""
+
+    stage_id: uuid.UUID
+    currency: str
+    deals: int
+    amount_minor: int
+
+
+def _window_then(
+    query: AnySelect, close_from: date | None, close_to: date | None
+) -> AnySelect:
+    if close_from is not None:
+        query = query.where(StageHistory.expected_close >= close_from)
+    if close_to is not None:
+        query = query.where(StageHistory.expected_close <= close_to)
+    return query
+
+
+def stage_totals_at(
+    session: Session,
+    scope: DealScope,
+    instant: datetime,
+    close_from: date | None = None,
+    close_to: date | None = None,
+) -> list[StageShare]:
+    """Count and sum the deals per stage as they stood just before ``instant``.
+
+    The amount and expected close date are those of the deal's newest stage
+    history row before the instant; the close window filters on that date.
+    """
+    rows = (
+        _newest_row(instant)
+        .with_only_columns(
+            type_coerce(StageHistory.to_stage_id, RAW_UUID),
             StageHistory.currency,
-            StageHistory.expected_close,
+            func.count(),
+            func.coalesce(func.sum(StageHistory.amount_minor), 0),
         )
-        .select_from(Opportunity)
-        .join(StageHistory, StageHistory.id == newest_id)
+        .group_by(StageHistory.to_stage_id, StageHistory.currency)
     )
-    query = _scoped_any_time(query, scope, instant)
-    return [StateAt._make(row) for row in session.execute(query)]
+    rows = _window_then(_scoped_any_time(rows, scope, instant), close_from, close_to)
+    stages = UuidCache()
+    return [
+        StageShare(stages.get(row[0]), row[1], int(row[2]), int(row[3] or 0))
+        for row in session.execute(rows)
+    ]
+
+
+def deals_in_stage_at(
+    session: Session,
+    scope: DealScope,
+    instant: datetime,
+    stage_id: uuid.UUID,
+    close_from: date | None = None,
+    close_to: date | None = None,
+) -> list[uuid.UUID]:
+    """Return the deals that stood in ``stage_id`` just before ``instant``."""
+    rows = (
+        _newest_row(instant)
+        .with_only_columns(type_coerce(Opportunity.id, RAW_UUID))
+        .where(StageHistory.to_stage_id == stage_id)
+    )
+    rows = _window_then(_scoped_any_time(rows, scope, instant), close_from, close_to)
+    return [parse_uuid(row[0]) for row in session.execute(rows)]
+
+
+class Transition(NamedTuple):
+    """Deals that stood in one stage at the start and another at the end.
+
+    ``end_stage_id`` is None for a deal with no history before the end (which
+    cannot happen for a deal that existed at the start); ``deleted`` marks deals
+    deleted before the end.
+    """
+
+    start_stage_id: uuid.UUID
+    end_stage_id: uuid.UUID | None
+    deleted: bool
+    deals: int
+
+
+def _transition_rows(scope: DealScope, start: datetime, end: datetime) -> Any:
+    gone = case(
+        (Opportunity.deleted_at.is_not(None) & (Opportunity.deleted_at < end), 1),
+        else_=0,
+    )
+    inner = select(
+        type_coerce(Opportunity.id, RAW_UUID).label("deal"),
+        _stage_at(start).label("first"),
+        _stage_at(end).label("last"),
+        gone.label("gone"),
+    ).select_from(Opportunity)
+    return _scoped_any_time(inner, scope, start).subquery()
+
+
+def transitions(
+    session: Session, scope: DealScope, start: datetime, end: datetime
+) -> list[Transition]:
+    """Count the deals by their stage at ``start`` and at ``end``, in SQL.
+
+    Each deal that existed at the start is counted once, however often it
+    moved between the two instants.
+    """
+    rows = _transition_rows(scope, start, end)
+    query = (
+        select(rows.c.first, rows.c.last, rows.c.gone, func.count())
+        .where(rows.c.first.is_not(None))
+        .group_by(rows.c.first, rows.c.last, rows.c.gone)
+    )
+    stages = UuidCache()
+    return [
+        Transition(
+            stages.get(row[0]), stages.get_optional(row[1]), bool(row[2]), int(row[3])
+        )
+        for row in session.execute(query)
+    ]
+
+
+def cohort_members(
+    session: Session,
+    scope: DealScope,
+    start: datetime,
+    end: datetime,
+    stage_id: uuid.UUID,
+) -> list[tuple[uuid.UUID, uuid.UUID | None, bool]]:
+    """Return the deals in ``stage_id`` at ``start`` with their end stage and
+    whether they were deleted before ``end``."""
+    rows = _transition_rows(scope, start, end)
+    query = select(rows.c.deal, rows.c.last, rows.c.gone).where(
+        rows.c.first == type_coerce(stage_id, Uuid())
+    )
+    stages = UuidCache()
+    return [
+        (parse_uuid(row[0]), stages.get_optional(row[1]), bool(row[2]))
+        for row in session.execute(query)
+    ]
 
 
 def _scoped_any_time(
@@ -236,25 +369,6 @@ def _scoped_any_time(
     if scope.owner_id is not None:
         query = query.where(Opportunity.owner_id == scope.owner_id)
     return query
-
-
-def deleted_before(
-    session: Session, ids: list[uuid.UUID], instant: datetime
-) -> set[uuid.UUID]:
-    """Return which of ``ids`` were deleted before ``instant``."""
-    found: set[uuid.UUID] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found.update(
-            session.scalars(
-                select(Opportunity.id).where(
-                    Opportunity.id.in_(chunk),
-                    Opportunity.deleted_at.is_not(None),
-                    Opportunity.deleted_at < instant,
-                )
-            )
-        )
-    return found
 
 
 class ClosedCount(NamedTuple):

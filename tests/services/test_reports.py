@@ -235,18 +235,23 @@ def test_conversion_worked_figure(setup):
     marked = add_august_cohort(sessions, bulk)
     august = Period(date(2017, 8, 1), date(2017, 8, 31))
     p1 = bulk.ids.stages[("review", "p1")]
+    review = ReportFilter(series_id=bulk.ids.series["review"])
     with sessions() as session:
-        [row] = reports.conversion(
-            session, ReportFilter(series_id=bulk.ids.series["review"]), august, [p1]
-        )
+        [row] = reports.conversion(session, review, august, [p1])
+        moved = reports.conversion_deals(session, review, august, p1, "moved")
+        stayed = reports.conversion_deals(session, review, august, p1, "stayed")
+        cohort = reports.conversion_deals(session, review, august, p1)
     assert row.cohort == 2000
     assert row.moved == 1000
     assert row.stayed == 800
     assert row.dropped == 200
     assert row.moved_back == 0
     assert row.rate == Decimal("0.5000")
-    assert row.moved_ids.count(marked["bounced"]) == 1
-    assert marked["bounced_back"] in row.stayed_ids
+    assert len(moved) == 1000
+    assert len(stayed) == 800
+    assert len(cohort) == 2000
+    assert moved.count(marked["bounced"]) == 1
+    assert marked["bounced_back"] in stayed
 
 
 def test_conversion_day_bounds_follow_time_zone(setup):
@@ -303,6 +308,14 @@ def test_distribution_as_of_past_date(setup):
     assert rows["p2"][1].count == 0
     assert rows["p1"][2].count == 0
     assert rows["p1"][2].count_share is None
+    with sessions() as session:
+        behind = reports.distribution_deals(
+            session,
+            ReportFilter(series_id=bulk.ids.series["review"]),
+            date(2017, 8, 15),
+            bulk.ids.stages[("review", "p2")],
+        )
+    assert len(behind) == 2
 
 
 def test_win_rate_by_stage_counts_bounces_once(setup):

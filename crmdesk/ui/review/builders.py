@@ -19,6 +19,8 @@ from crmdesk.domain.reports import (
 )
 from crmdesk.ui.review.table import (
     Cell,
+    ConversionFigure,
+    DistributionFigure,
     Drill,
     ReportTable,
     TableRow,
@@ -161,7 +163,7 @@ class ReportTables(QObject):
                     self.tr("Open deals in {stage} on {date}").format(
                         stage=label, date=day.isoformat()
                     ),
-                    ids=cell.deal_ids,
+                    distribution=DistributionFigure(day, row.stage.id),
                 )
                 cells = (
                     text_cell(label),
@@ -199,29 +201,27 @@ class ReportTables(QObject):
             label = self.stage_label(row.stage)
 
             def drill(
-                what: str, ids: tuple[uuid.UUID, ...], label: str = label
+                what: str,
+                bucket: str | None,
+                label: str = label,
+                stage_id: uuid.UUID = row.stage.id,
             ) -> Drill:
-                return Drill(f"{label}: {what}", ids=ids)
+                figure = ConversionFigure(period, stage_id, bucket)
+                return Drill(f"{label}: {what}", conversion=figure)
 
-            cohort_ids = row.moved_ids + row.stayed_ids + row.moved_back_ids
-            cohort_ids += row.dropped_ids
-            moved = drill(self.tr("moved to a later stage or won"), row.moved_ids)
+            moved = drill(self.tr("moved to a later stage or won"), "moved")
             table_rows.append(
                 TableRow(
                     (
                         text_cell(label),
-                        count_cell(row.cohort, drill(self.tr("cohort"), cohort_ids)),
+                        count_cell(row.cohort, drill(self.tr("cohort"), None)),
                         count_cell(row.moved, moved),
-                        count_cell(
-                            row.stayed, drill(self.tr("stayed"), row.stayed_ids)
-                        ),
+                        count_cell(row.stayed, drill(self.tr("stayed"), "stayed")),
                         count_cell(
                             row.moved_back,
-                            drill(self.tr("moved back"), row.moved_back_ids),
+                            drill(self.tr("moved back"), "moved_back"),
                         ),
-                        count_cell(
-                            row.dropped, drill(self.tr("dropped"), row.dropped_ids)
-                        ),
+                        count_cell(row.dropped, drill(self.tr("dropped"), "dropped")),
                         rate_cell(fraction(row.moved, row.cohort), moved),
                     )
                 )

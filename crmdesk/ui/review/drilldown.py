@@ -255,6 +255,8 @@ class DealListDialog(QDialog):
             self._drill.figure,
             self._drill.ids or None,
             self._drill.win_rate,
+            self._drill.conversion,
+            self._drill.distribution,
         )
         self._runner.run_read(task, self._on_deals, self._on_failed)
 

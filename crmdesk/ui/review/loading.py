@@ -31,7 +31,11 @@ from crmdesk.services.lookups import Choice, list_teams, list_users
 from crmdesk.services.playbooks import SeriesRecord, list_series
 from crmdesk.services.stages import set_manual_probability
 from crmdesk.services.workspace import base_currency, current_user_id
-from crmdesk.ui.review.table import WinRateFigure
+from crmdesk.ui.review.table import (
+    ConversionFigure,
+    DistributionFigure,
+    WinRateFigure,
+)
 
 T = TypeVar("T")
 
@@ -163,12 +167,16 @@ def load_deal_list(
     figure: str | uuid.UUID | None,
     ids: Sequence[uuid.UUID] | None,
     win_rate: WinRateFigure | None = None,
+    conversion: ConversionFigure | None = None,
+    distribution: DistributionFigure | None = None,
 ) -> Task[DealList]:
     """Return a task that loads the deals behind a figure.
 
     Pass ``figure`` (a stage id, "open", "won" or "lost") for funnel and
     forecast cells, whose deals ``reports.deals_behind`` looks up again;
     ``win_rate`` for win rate cells, looked up with ``reports.win_rate_deals``;
+    ``conversion`` and ``distribution`` for those reports' cells, looked up with
+    ``reports.conversion_deals`` and ``reports.distribution_deals``;
     ``ids`` for reports that carry their deal ids.
     """
 
@@ -179,6 +187,18 @@ def load_deal_list(
         elif win_rate is not None:
             wanted = reports.win_rate_deals(
                 session, report_filter, win_rate.by, win_rate.group_id, win_rate.won
+            )
+        elif conversion is not None:
+            wanted = reports.conversion_deals(
+                session,
+                report_filter,
+                conversion.period,
+                conversion.stage_id,
+                conversion.bucket,
+            )
+        elif distribution is not None:
+            wanted = reports.distribution_deals(
+                session, report_filter, distribution.day, distribution.stage_id
             )
         return _deal_rows(session, wanted)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from crmdesk.domain.money import currency_exponent
+from crmdesk.domain.reports import Period
 
 DRILL_ROLE = Qt.ItemDataRole.UserRole + 1
 """Model role of a cell's ``Drill``, or None when the cell is not a number."""
@@ -39,18 +41,41 @@ class WinRateFigure:
 
 
 @dataclass(frozen=True)
+class ConversionFigure:
+    """A conversion cell: the period, the cohort's stage and the bucket.
+
+    ``bucket`` is one of ``reports.CONVERSION_BUCKETS``, or None for the cohort.
+    """
+
+    period: Period
+    stage_id: uuid.UUID
+    bucket: str | None
+
+
+@dataclass(frozen=True)
+class DistributionFigure:
+    """A distribution cell: the date and the stage."""
+
+    day: date
+    stage_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class Drill:
     """Where the deals behind a figure come from.
 
     ``figure`` (a stage id, "open", "won" or "lost") is looked up again with
     ``reports.deals_behind``; ``win_rate`` with ``reports.win_rate_deals``;
-    otherwise ``ids`` lists the deals.
+    ``conversion`` with ``reports.conversion_deals``; ``distribution`` with
+    ``reports.distribution_deals``; otherwise ``ids`` lists the deals.
     """
 
     title: str
     figure: str | uuid.UUID | None = None
     ids: tuple[uuid.UUID, ...] = ()
     win_rate: WinRateFigure | None = None
+    conversion: ConversionFigure | None = None
+    distribution: DistributionFigure | None = None
 
 
 @dataclass(frozen=True)
