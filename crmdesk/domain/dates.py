@@ -27,13 +27,37 @@ def business_zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def _out_of_range(day: date) -> ValidationError:
+    return ValidationError(
+        f"date {day.isoformat()} is out of range: use a date between "
+        f"{FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
+    )
+
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+"""Report dates outside this range cannot be compared a year back or moved to UTC."""
+
+
 def day_start(day: date, zone: ZoneInfo) -> datetime:
-    """Return the UTC instant at which ``day`` starts in ``zone``."""
+    """Return the UTC instant at which ``day`` starts in ``zone``.
+
+    Raises:
+        ValidationError: the day is outside ``FIRST_DAY`` .. ``LAST_DAY``.
+    """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _out_of_range(day)
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def day_end(day: date, zone: ZoneInfo) -> datetime:
-    """Return the UTC instant at which ``day`` ends in ``zone`` (next day's start)."""
+    """Return the UTC instant at which ``day`` ends in ``zone`` (next day's start).
+
+    Raises:
+        ValidationError: the day is outside ``FIRST_DAY`` .. ``LAST_DAY``.
+    """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _out_of_range(day)
     return day_start(day + timedelta(days=1), zone)
 
 
@@ -41,7 +65,12 @@ def months_earlier(day: date, months: int) -> date:
     """Return the same day ``months`` calendar months earlier, clamped to month end.
 
     31 March minus one month is 28 or 29 February.
+
+    Raises:
+        ValidationError: the day is outside ``FIRST_DAY`` .. ``LAST_DAY``.
     """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _out_of_range(day)
     month_index = day.year * 12 + (day.month - 1) - months
     year, month = divmod(month_index, 12)
     month += 1

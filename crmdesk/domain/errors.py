@@ -9,8 +9,12 @@ class CrmError(Exception):
     """Base of every error crmdesk raises on purpose."""
 
 
-class ValidationError(CrmError):
-    """A value is invalid; the message names the value and what to do."""
+class ValidationError(CrmError, ValueError):
+    """A value is invalid; the message names the value and what to do.
+
+    It is also a ``ValueError``, so code that guards conversions of user input
+    with ``except ValueError`` handles it too.
+    """
 
 
 class NotFoundError(CrmError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -25,6 +26,17 @@ def check_currency(code: str) -> str:
     return normalised
 
 
+# Minor units are stored in a signed 64-bit integer column.
+MAX_MINOR = 2**63 - 1
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def _shown(text: object) -> str:
+    """Return an amount as the user typed it, quoted, for an error message."""
+    return repr(str(text).strip())
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     """An exact amount: ``minor`` units of ``currency`` (cents for USD, fen for CNY)."""
@@ -41,20 +53,35 @@ class Money:
                 than the currency has minor units.
         """
         code = check_currency(currency)
-        raw = str(text).strip().replace(",", "").replace("_", "")
+        shown = _shown(text)
+        raw = str(text).strip()
+        if "," in raw:
+            # A comma is accepted only as a thousands separator: "12,50" is a
+            # decimal comma in much of Europe and must not become 1250.
+            if not _GROUPED.fullmatch(raw):
+                raise ValidationError(
+                    f"invalid amount {shown}: use a dot for decimals and commas "
+                    f"only between groups of three digits, such as 1,234.50"
+                )
+            raw = raw.replace(",", "")
         try:
             value = Decimal(raw)
         except InvalidOperation:
             raise ValidationError(
-                f"invalid amount {text!r}: write a number such as 1234.50"
+                f"invalid amount {shown}: write a number such as 1234.50"
             ) from None
         if not value.is_finite():
-            raise ValidationError(f"invalid amount {text!r}: write a finite number")
+            raise ValidationError(f"invalid amount {shown}: write a finite number")
         exponent = currency_exponent(code)
         scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():
             raise ValidationError(
-                f"invalid amount {text!r}: {code} has {exponent} decimal places"
+                f"invalid amount {shown}: {code} has {exponent} decimal places"
+            )
+        if abs(scaled) > MAX_MINOR:
+            raise ValidationError(
+                f"invalid amount {shown}: amounts up to "
+                f"{Decimal(MAX_MINOR).scaleb(-exponent):,.{exponent}f} {code} fit"
             )
         return cls(int(scaled), code)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.playbook import LocalText, StageKind
 
 SMALL_SAMPLE = 30
@@ -42,7 +43,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError(
+            raise ValidationError(
                 f"invalid period {self.start} to {self.end}: "
                 f"the end is before the start"
             )

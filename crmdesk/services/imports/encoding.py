@@ -2,8 +2,9 @@
 
 Detection order: a byte order mark (``utf-8-sig``, ``utf-16``), then strict UTF-8,
 then strict GBK, then strict GB18030 (a superset of GBK used by newer Chinese
-Windows exports), and charset-normalizer as the last resort. Newlines are read in
-universal mode, so CRLF, LF and CR files give the same rows.
+Windows exports). Any other file must name its encoding; charset-normalizer's
+guess is only offered in the error. Newlines are read in universal mode, so
+CRLF, LF and CR files give the same rows.
 """
 
 from __future__ import annotations
@@ -82,15 +83,68 @@ def _decode_detected(path: Path, data: bytes) -> DecodedText:
             pass
     for candidate in _STRICT_CANDIDATES:
         try:
-            return DecodedText(data.decode(candidate), candidate, detected=True)
+            text = data.decode(candidate)
         except UnicodeDecodeError:
             continue
+        if candidate != "utf-8" and _looks_like_western_text(data):
+            raise FileReadError(_ambiguous_message(path, text, candidate))
+        return DecodedText(text, candidate, detected=True)
+    # Guessing a single-byte encoding from the bytes alone picks the wrong one
+    # often enough (charset-normalizer takes German Latin-1 text for Baltic
+    # cp775) that a guess would import garbled names without a word. The guess
+    # only goes into the message.
     best = charset_normalizer.from_bytes(data).best()
+    hint = ""
     if best is not None and best.encoding:
-        return DecodedText(str(best), best.encoding, detected=True)
+        hint = f" (it may be {best.encoding})"
     raise FileReadError(
-        f"cannot detect the encoding of {path}: it is not UTF-8, GBK or GB18030. "
-        f"Name the encoding with --encoding (for example --encoding big5)"
+        f"cannot detect the encoding of {path}: it is not UTF-8, GBK or "
+        f"GB18030{hint}. Name it with --encoding, for example --encoding cp1252 "
+        f"for a Western European file or --encoding big5 for Traditional Chinese"
+    )
+
+
+# Share of double-byte sequences with an ASCII trail byte above which a file that
+# decodes as GBK is taken for a Western single-byte file (Latin-1, cp1252).
+_WESTERN_SHARE = 0.2
+
+
+def _looks_like_western_text(data: bytes) -> bool:
+    """Tell whether bytes that decode as GBK are more likely Latin-1 or cp1252.
+
+    In Chinese text both bytes of a GBK character are almost always 0xA1 or
+    above. A Western file has single accented letters (0x80-0xFF) followed by an
+    ASCII letter, which GBK reads as one character with an ASCII trail byte:
+    "Müller" becomes "M黮ler".
+    """
+    pairs = 0
+    ascii_trails = 0
+    index = 0
+    while index < len(data) - 1:
+        if data[index] < 0x80:
+            index += 1
+            continue
+        pairs += 1
+        if data[index + 1] < 0x80:
+            ascii_trails += 1
+        index += 2
+    return pairs > 0 and ascii_trails / pairs > _WESTERN_SHARE
+
+
+def _ambiguous_message(path: Path, text: str, candidate: str) -> str:
+    line_number, sample = next(
+        (
+            (number, line)
+            for number, line in enumerate(text.splitlines(), start=1)
+            if not line.isascii()
+        ),
+        (1, text[:80]),
+    )
+    return (
+        f"cannot tell the encoding of {path}: it is not UTF-8, and read as "
+        f"{candidate} line {line_number} says {sample[:80]!r}. If that is right, "
+        f"pass --encoding {candidate}; for a Western European file pass "
+        f"--encoding cp1252"
     )
 
 
@@ -145,7 +199,9 @@ def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
     """
     decoded = read_text(path, encoding)
     # newline=None turns CRLF and CR into LF, so csv gets one kind of line end.
-    reader = csv.reader(io.StringIO(decoded.text, newline=None))
+    # strict=True makes a quote left open at the end of the file an error
+    # instead of one value that swallows every line after it.
+    reader = csv.reader(io.StringIO(decoded.text, newline=None), strict=True)
     rows: list[CsvRow] = []
     header: list[str] | None = None
     consumed = 0
@@ -158,8 +214,16 @@ def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
             if header is None:
                 header = [name.strip() for name in values]
                 continue
-            rows.append(CsvRow(start_line, values))
+            # A byte order mark inside the file (two exports joined together) is
+            # invisible in editors; it must not become part of a value or key.
+            rows.append(CsvRow(start_line, [v.lstrip("\ufeff") for v in values]))
     except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise FileReadError(
+                f"{path} is not valid CSV: the quoted value that starts on line "
+                f"{consumed + 1} is never closed, so every line after it would be "
+                f"read as one value. Add the closing quote and import again"
+            ) from None
         raise FileReadError(
             f"{path} is not valid CSV near line {reader.line_num}: {error}"
         ) from None
@@ -167,4 +231,17 @@ def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
         raise FileReadError(
             f"{path} is empty: a header row with column names is needed"
         )
+    _check_header(path, header)
     return CsvTable(path, decoded.encoding, header, rows)
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise FileReadError(
+                f"{path}: column name {name!r} appears twice (columns "
+                f"{seen[name]} and {position}): rename one so the mapping can tell "
+                f"them apart"
+            )
+        seen[name] = position
