@@ -360,3 +360,45 @@ def test_tables_are_owned_by_the_owner_role_and_rls_is_forced(server):
         "WHERE schemaname = 'public'"
     )
     assert policies == 15 * 4
+
+
+def test_a_rep_cannot_move_a_deal_to_another_team(world):
+    server, ids = world
+    with server.connect(f"{server.prefix}_ann") as connection:
+        connection.autocommit = True
+        with pytest.raises(errors.InsufficientPrivilege):
+            connection.execute(
+                "UPDATE opportunities SET team_id = %s WHERE id = %s",
+                (server.teams["south"], ids["ann"]["opportunities"]),
+            )
+
+
+def test_only_admins_purge_tombstones_or_start_a_generation(world):
+    server, _ids = world
+    for name, allowed in (("ann", False), ("lee", False), ("ada", True)):
+        with server.connect(f"{server.prefix}_{name}") as connection:
+            for sql in (
+                "SELECT sync.purge_tombstones(now())",
+                "SELECT sync.new_generation()",
+            ):
+                try:
+                    with connection.transaction(force_rollback=True):
+                        connection.execute(sql)
+                    done = True
+                except errors.InsufficientPrivilege:
+                    done = False
+                assert done is allowed, (name, sql)
+
+
+def test_nobody_learns_a_deals_owner_through_the_bucket_helper(world):
+    server, ids = world
+    login = f"{server.prefix}_ann"
+    with (
+        server.connect(login) as connection,
+        pytest.raises(errors.InsufficientPrivilege),
+    ):
+        connection.execute(
+            "SELECT sync.buckets_for('stage_history', "
+            "jsonb_build_object('opportunity_id', %s::text))",
+            (ids["cid"]["opportunities"],),
+        )

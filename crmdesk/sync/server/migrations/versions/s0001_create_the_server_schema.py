@@ -1036,10 +1036,21 @@ BEGIN
     'generation', v_info.generation);
 END $$;
 
+CREATE FUNCTION sync.require_admin() RETURNS void
+LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+BEGIN
+  IF coalesce(sync.my_role(), '') <> 'admin'
+     AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
+      'login %s is not a crmdesk admin: only admins may run this', session_user);
+  END IF;
+END $$;
+
 CREATE FUNCTION sync.purge_tombstones(p_before timestamptz) RETURNS bigint
-LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE n bigint;
 BEGIN
+  PERFORM sync.require_admin();
   DELETE FROM sync.marker WHERE op IN ('delete', 'remove') AND changed_at < p_before;
   GET DIAGNOSTICS n = ROW_COUNT;
   UPDATE sync.server_info SET tombstone_horizon = p_before
@@ -1048,9 +1059,14 @@ BEGIN
 END $$;
 
 CREATE FUNCTION sync.new_generation() RETURNS uuid
-LANGUAGE sql SECURITY INVOKER AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE v uuid;
+BEGIN
+  PERFORM sync.require_admin();
   UPDATE sync.server_info SET generation = gen_random_uuid() RETURNING generation
-$$;
+    INTO v;
+  RETURN v;
+END $$;
 """
 
 
@@ -1071,10 +1087,11 @@ def _policies_sql(table: str) -> str:
     elif table in TEAM_TABLES:
         read = write = f"({admin} OR team_id = (SELECT sync.my_team()))"
     elif table == "opportunities":
-        read = write = (
-            f"({admin} OR owner_id = (SELECT sync.me()) OR "
-            "((SELECT sync.my_role()) = 'lead' AND team_id = (SELECT sync.my_team())))"
-        )
+        team = "team_id = (SELECT sync.my_team())"
+        lead = f"((SELECT sync.my_role()) = 'lead' AND {team})"
+        read = f"({admin} OR owner_id = (SELECT sync.me()) OR {lead})"
+        # A rep writes only their own deals, and only inside their own team.
+        write = f"({admin} OR (owner_id = (SELECT sync.me()) AND {team}) OR {lead})"
     else:
         lead = (
             " OR (SELECT sync.my_role()) = 'lead'"
@@ -1157,6 +1174,10 @@ ALTER FUNCTION sync.write_markers(text, uuid, text[], text[], text, bigint)
 ALTER FUNCTION sync.mark() OWNER TO {owner};
 REVOKE ALL ON FUNCTION sync.write_markers(text, uuid, text[], text[], text, bigint)
   FROM PUBLIC;
+REVOKE ALL ON FUNCTION sync.buckets_for(text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sync.mark() FROM PUBLIC;
+ALTER FUNCTION sync.purge_tombstones(timestamptz) OWNER TO {owner};
+ALTER FUNCTION sync.new_generation() OWNER TO {owner};
 REVOKE ALL ON FUNCTION sync.purge_tombstones(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION sync.new_generation() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sync.purge_tombstones(timestamptz) TO {admin};
