@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmdesk.domain.ids import new_id
@@ -129,6 +130,15 @@ class SyncEngine:
                 result.pull_seconds = time.perf_counter() - pulled_at
         except psycopg.Error as error:
             raise _error(error) from error
+        except IntegrityError as error:
+            # A row made locally after this round's push can collide with a
+            # pulled one on a unique key (two people ticking the same action).
+            # The next round pushes it first; the server merges it.
+            raise SyncError(
+                "local_conflict",
+                f"a pulled row collides with an unsent local change ({error.orig}); "
+                "sync again to send the local change first",
+            ) from error
         result.seconds = time.perf_counter() - started
         log.info(
             "sync round: pushed %d, pulled %d, %d new issues, %.3f s",
@@ -219,7 +229,7 @@ class SyncEngine:
     def _record(self, reply: dict[str, Any], result: SyncResult) -> None:
         """Store the push replies: ack entries, keep issues, fold in images."""
         touched: dict[tuple[str, uuid.UUID], None] = {}
-        images: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+        images: dict[tuple[str, uuid.UUID], tuple[dict[str, Any], str | None]] = {}
         statuses: list[dict[str, Any]] = []
         with local.write_transaction(self._engine) as connection:
             for answer in reply["results"]:
@@ -266,7 +276,7 @@ class SyncEngine:
                     row_id = target
                 image = answer.get("image")
                 if image and table_name in local.SYNCED_TABLES:
-                    images[(table_name, row_id)] = image
+                    images[(table_name, row_id)] = (image, None)
                 touched[(table_name, row_id)] = None
             connection.execute(_SET_STATUS, statuses)
             written = _fold_images(connection, images, None)
@@ -347,12 +357,12 @@ class SyncEngine:
             cursor = local.read_states(self._engine).get(f"cursor:{bucket}", "0:0")
             txid, change = cursor.split(":")
             rows = pg.execute(
-                "SELECT kind, tbl, row_id, op, txid::text, change_id, data "
+                "SELECT kind, tbl, row_id, op, txid::text, change_id, data::text "
                 "FROM sync.pull(%s, %s::xid8, %s, %s)",
                 (bucket, txid, int(change), PULL_PAGE),
             ).fetchall()
             pg.commit()
-            page_header = rows[0][6]
+            page_header = json.loads(rows[0][6])
             horizon = rows[0][4]
             if int(horizon) < self._start_xmax:
                 result.caught_up = False
@@ -364,9 +374,13 @@ class SyncEngine:
             with local.write_transaction(self._engine) as connection:
                 clock = HybridClock(int(local.get_state(connection, "hlc") or 0))
                 newest = pack(int(page_header["server_ms"]))
+                page = [
+                    (*row[:6], None if row[6] is None else (json.loads(row[6]), row[6]))
+                    for row in page
+                ]
                 for row in page:
                     if row[6] is not None:
-                        newest = max(newest, _newest_stamp(row[6]))
+                        newest = max(newest, _newest_stamp(row[6][0]))
                 result.pulled += len(page)
                 result.removed += _apply_page(connection, bucket, page, result)
                 local.set_state(connection, "hlc", str(clock.receive(newest)))
@@ -402,7 +416,7 @@ def _apply_page(
 ) -> int:
     """Apply one page of a bucket; return how many rows left this laptop."""
     removed = 0
-    puts: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+    puts: dict[tuple[str, uuid.UUID], tuple[dict[str, Any], str | None]] = {}
     for _kind, table_name, row_id, op, _txid, _change, data in page:
         if table_name not in local.SYNCED_TABLES:
             continue
@@ -417,7 +431,7 @@ def _apply_page(
 
 def _fold_images(
     connection: Connection,
-    images: dict[tuple[str, uuid.UUID], dict[str, Any]],
+    images: dict[tuple[str, uuid.UUID], tuple[dict[str, Any], str | None]],
     bucket: str | None,
 ) -> set[tuple[str, uuid.UUID]]:
     """Take server images newer than their shadows in; return the rows rewritten.
@@ -433,14 +447,14 @@ def _fold_images(
     by_table: dict[str, list[uuid.UUID]] = defaultdict(list)
     for table_name, row_id in images:
         by_table[table_name].append(row_id)
-    shadows: list[dict[str, Any]] = []
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    shadows: list[tuple[Any, ...]] = []
+    rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    fast: list[tuple[str, uuid.UUID]] = []
     slow: list[tuple[str, uuid.UUID]] = []
     for table_name, ids in by_table.items():
-        table = local.SYNCED_TABLES[table_name]
         known = local.shadow_versions(connection, table_name, ids)
         for row_id in ids:
-            data = images[(table_name, row_id)]
+            data, text = images[(table_name, row_id)]
             version = int(data["row_version"])
             current = known.get(row_id)
             kept_buckets = set() if current is None else set(current[1])
@@ -452,25 +466,29 @@ def _fold_images(
                         connection, table_name, row_id, kept_buckets
                     )
                 continue
+            if text is None:
+                text = json.dumps(data, ensure_ascii=False)
             shadows.append(
-                local.shadow_values(table_name, row_id, version, data, kept_buckets)
+                (
+                    table_name,
+                    row_id.hex,
+                    version,
+                    text,
+                    json.dumps(sorted(kept_buckets)),
+                )
             )
             if (table_name, row_id) in pending:
                 slow.append((table_name, row_id))
                 continue
-            values = local.from_json(table, data)
-            values["id"] = row_id
-            values["version"] = version
-            for column in table.columns:
-                values.setdefault(column.name, None)
-            rows[table_name].append(values)
-    local.put_shadows(connection, shadows)
+            rows[table_name].append(local.stored_row(table_name, data, version))
+            fast.append((table_name, row_id))
+    local.write_stored_shadows(connection, shadows)
     for table_name, batch in rows.items():
-        local.write_rows(connection, table_name, batch)
+        local.write_stored_rows(connection, table_name, batch)
     for table_name, row_id in slow:
         local.rebuild_row(connection, table_name, row_id)
     written = set(slow)
-    written.update((name, item["id"]) for name, batch in rows.items() for item in batch)
+    written.update(fast)
     return written
 
 

@@ -222,6 +222,98 @@ def write_rows(
         connection.execute(_ROW_UPSERTS[table_name], rows)
 
 
+# Server images straight to SQLite storage values ----------------------------------
+#
+# Applying a large pull spends most of its time converting values. Server images
+# come in fixed forms (UUID text, timestamps without zone as ISO text), so they
+# are turned into what SQLAlchemy's SQLite types store (32-digit hex,
+# "YYYY-MM-DD HH:MM:SS.ffffff", 0/1) and written with one raw executemany per
+# table.
+
+
+def _store_uuid(value: Any) -> str:
+    return str(value).replace("-", "")
+
+
+def _store_instant(value: Any) -> str:
+    text = str(value)
+    if len(text) > 26 or (len(text) > 19 and text[19] != "."):
+        # A zone offset: parse it properly.
+        moment = _instant(value).replace(tzinfo=None)
+        return moment.isoformat(sep=" ", timespec="microseconds")
+    text = text.replace("T", " ")
+    if len(text) == 19:
+        return text + ".000000"
+    return text.ljust(26, "0")
+
+
+def _store_date(value: Any) -> str:
+    return str(value)[:10]
+
+
+def _store_bool(value: Any) -> int:
+    return 1 if value else 0
+
+
+def _storers(table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    storers: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for column in table.columns:
+        kind = column.type
+        store: Callable[[Any], Any] | None = None
+        if isinstance(kind, Uuid):
+            store = _store_uuid
+        elif isinstance(kind, UtcDateTime):
+            store = _store_instant
+        elif isinstance(kind, Date):
+            store = _store_date
+        elif isinstance(kind, Boolean):
+            store = _store_bool
+        storers.append((column.name, store))
+    return storers
+
+
+def _raw_upsert(table: Table) -> str:
+    names = [column.name for column in table.columns]
+    keys = [column.name for column in table.primary_key.columns]
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join('?' for _ in names)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+_STORERS = {name: _storers(table) for name, table in SYNCED_TABLES.items()}
+_RAW_UPSERTS = {name: _raw_upsert(table) for name, table in SYNCED_TABLES.items()}
+_RAW_SHADOW_UPSERT = _raw_upsert(shadow_table)
+
+
+def stored_row(table_name: str, data: dict[str, Any], version: int) -> tuple[Any, ...]:
+    """Return a server image as the SQLite values of its working row."""
+    values: list[Any] = []
+    for name, store in _STORERS[table_name]:
+        if name == "version":
+            values.append(version)
+            continue
+        value = data.get(name)
+        values.append(value if value is None or store is None else store(value))
+    return tuple(values)
+
+
+def write_stored_rows(
+    connection: Connection, table_name: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert or replace working rows given as :func:`stored_row` tuples."""
+    if rows:
+        connection.exec_driver_sql(_RAW_UPSERTS[table_name], rows)
+
+
+def write_stored_shadows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert or replace shadows: (table, row id hex, version, data, buckets)."""
+    if rows:
+        connection.exec_driver_sql(_RAW_SHADOW_UPSERT, rows)
+
+
 # Shadow and working copy --------------------------------------------------------
 
 

@@ -117,7 +117,8 @@ def test_f2_a_row_never_goes_back_to_an_older_version(server, make_client):
         stale = dict(old[1], row_version=server_version - 1, title="R by T1")
         from crmdesk.sync.engine import _fold_images
 
-        assert _fold_images(connection, {("opportunities", r): stale}, "all") == set()
+        images = {("opportunities", r): (stale, None)}
+        assert _fold_images(connection, images, "all") == set()
     assert _title(ann, r) == "R by T2"
 
 
