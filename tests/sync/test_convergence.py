@@ -323,7 +323,8 @@ class SyncMachine(RuleBasedStateMachine):
                     "SELECT count(*) FROM sync.conflict WHERE mutation_id = %s",
                     (mutation,),
                 ).fetchone()[0]
-                assert recorded > 0 and mutation in issue_mutations, (mutation, status)
+                assert recorded > 0, (mutation, status)
+                assert mutation in issue_mutations, (mutation, status)
 
     @invariant()
     def outbox_sequence_rises(self) -> None:
