@@ -27,11 +27,13 @@ class RejectionCode(StrEnum):
     REQUIRED_ACTIONS_OPEN = "required_actions_open"
     OUTCOME_REQUIRED = "outcome_required"
     OUTCOME_MISMATCH = "outcome_mismatch"
+    OUTCOME_NOT_EXPECTED = "outcome_not_expected"
     REASON_REQUIRED = "reason_required"
     REASON_UNKNOWN = "reason_unknown"
     NOTE_REQUIRED = "note_required"
     AMOUNT_REQUIRED = "amount_required"
     DATE_REQUIRED = "date_required"
+    DATE_IN_FUTURE = "date_in_future"
 
 
 @dataclass(frozen=True)

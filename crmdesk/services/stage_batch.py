@@ -48,6 +48,7 @@ from crmdesk.services.stages import (
     current_outcome,
     gate_applies,
     open_required_actions,
+    origin_stage,
     plan_move,
     plan_probability,
 )
@@ -93,7 +94,7 @@ class _Row:
     """A row the batch writes: its values now and whether it is new.
 
     For a row that existed, ``values`` holds only the updatable columns.
-    ``current_outcome_id`` is used on deals only.
+    ``current_outcome_id`` and ``origin_stage_id`` are used on deals only.
     """
 
     model: type[Base]
@@ -101,6 +102,7 @@ class _Row:
     version: int
     new: bool
     current_outcome_id: uuid.UUID | None = None
+    origin_stage_id: uuid.UUID | None = None
 
     def copy(self) -> _Row:
         return dataclasses.replace(self, values=dict(self.values))
@@ -204,6 +206,7 @@ class StageBatch:
             expected_close=values["expected_close"],
             manual_probability=values["manual_probability"],
             current_outcome_id=row.current_outcome_id,
+            origin_stage_id=row.origin_stage_id,
         )
 
     def _deal_row(self, opportunity_id: uuid.UUID) -> _Row:
@@ -225,6 +228,7 @@ class StageBatch:
             if outcome is not None:
                 row.current_outcome_id = outcome.id
                 self._load_outcome(outcome)
+            row.origin_stage_id = origin_stage(self.session, opportunity_id)
         self._touch(Opportunity, opportunity_id)
         self._rows[(Opportunity, opportunity_id)] = row
         return row
@@ -300,9 +304,9 @@ class StageBatch:
         self._update(event, Opportunity, opportunity_id, plan.opportunity)
         self._insert(event, StageHistory, plan.history)
         after = plan.deal_after(deal)
-        self._rows[
-            (Opportunity, opportunity_id)
-        ].current_outcome_id = after.current_outcome_id
+        deal_row = self._rows[(Opportunity, opportunity_id)]
+        deal_row.current_outcome_id = after.current_outcome_id
+        deal_row.origin_stage_id = after.origin_stage_id
         self._events.append(event)
         return plan.result
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +40,7 @@ from crmdesk.domain.rules import (
     check_move,
     effective_probability,
 )
-from crmdesk.services.context import Actor
+from crmdesk.services.context import Actor, utc_now
 from crmdesk.storage.models import (
     ChecklistAction,
     ChecklistItem,
@@ -115,7 +115,7 @@ class StageFacts:
 
 @dataclass(frozen=True)
 class ReasonFacts:
-    """A lost reason of a series: its English name and whether it needs a note."""
+    """A reason of a series: its English name and whether it needs a note."""
 
     id: uuid.UUID
     name_en: str
@@ -124,7 +124,7 @@ class ReasonFacts:
 
 @dataclass(frozen=True)
 class SeriesFacts:
-    """What planning needs of a series: its rules, live stages and lost reasons."""
+    """What planning needs of a series: its rules, live stages and reasons."""
 
     id: uuid.UUID
     name_en: str
@@ -134,6 +134,7 @@ class SeriesFacts:
     stages: dict[uuid.UUID, StageFacts]
     positions: dict[uuid.UUID, StagePosition]
     lost_reasons: dict[uuid.UUID, ReasonFacts]
+    won_reasons: dict[uuid.UUID, ReasonFacts]
 
     def first_open_stage(self) -> StageFacts | None:
         """Return the open stage with the lowest position, where new deals start."""
@@ -162,11 +163,7 @@ def load_series_facts(session: Session, series_id: uuid.UUID) -> SeriesFacts:
         .order_by(Stage.position)
     ).all()
     # Deleted reasons stay valid for a move, as recorded outcomes refer to them.
-    reasons = session.scalars(
-        select(Reason).where(
-            Reason.series_id == series_id, Reason.result == OutcomeResult.LOST.value
-        )
-    ).all()
+    reasons = session.scalars(select(Reason).where(Reason.series_id == series_id)).all()
     rules = SeriesRules(
         allow_skip=series.allow_skip,
         allow_backward=series.allow_backward,
@@ -186,7 +183,14 @@ def load_series_facts(session: Session, series_id: uuid.UUID) -> SeriesFacts:
             for s in stage_facts
         },
         lost_reasons={
-            r.id: ReasonFacts(r.id, r.name_en, r.note_required) for r in reasons
+            r.id: ReasonFacts(r.id, r.name_en, r.note_required)
+            for r in reasons
+            if r.result == OutcomeResult.LOST.value
+        },
+        won_reasons={
+            r.id: ReasonFacts(r.id, r.name_en, r.note_required)
+            for r in reasons
+            if r.result == OutcomeResult.WON.value
         },
     )
 
@@ -210,7 +214,9 @@ class DealState:
     """The values of a deal that stage planning reads.
 
     ``current_outcome_id`` is the deal's outcome that is not reopened, if any; a
-    move out of a result stage marks it reopened.
+    move out of a result stage marks it reopened. ``origin_stage_id`` is the open
+    stage a won or lost deal was in before its result: reopening and reverting
+    are checked against the series rules as moves from there.
     """
 
     id: uuid.UUID
@@ -221,6 +227,7 @@ class DealState:
     expected_close: date | None
     manual_probability: int | None
     current_outcome_id: uuid.UUID | None = None
+    origin_stage_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,12 @@ class MovePlan:
             outcome_id = None
         if self.outcome is not None:
             outcome_id = self.outcome["id"]
+        origin = None
+        if self.outcome is not None:
+            # Entering a result keeps the stage the deal came from; a revert
+            # from won to lost keeps the stage it had before the first result.
+            came_from = self.history["from_stage_id"]
+            origin = deal.origin_stage_id if self.reopen is not None else came_from
         return replace(
             deal,
             stage_id=fields["stage_id"],
@@ -257,6 +270,7 @@ class MovePlan:
                 "manual_probability", deal.manual_probability
             ),
             current_outcome_id=outcome_id,
+            origin_stage_id=origin,
         )
 
 
@@ -269,9 +283,21 @@ class ProbabilityPlan:
     probability: int
 
 
+def gate_stage_id(deal: DealState) -> uuid.UUID | None:
+    """Return the stage whose required actions gate a move of ``deal``.
+
+    That is the deal's stage, or for a won or lost deal the open stage it came
+    from, since reopening and reverting count as moves from there.
+    """
+    if deal.origin_stage_id is not None:
+        return deal.origin_stage_id
+    return deal.stage_id
+
+
 def gate_applies(facts: SeriesFacts, deal: DealState) -> bool:
     """Return whether a move of ``deal`` needs its open required actions."""
-    current = facts.stages.get(deal.stage_id)
+    stage_id = gate_stage_id(deal)
+    current = None if stage_id is None else facts.stages.get(stage_id)
     return (
         facts.rules.checklist_gates
         and current is not None
@@ -287,8 +313,12 @@ def move_rejections(
     open_actions: Sequence[LocalText],
     *,
     check_outcome: bool = True,
+    at: datetime | None = None,
 ) -> list[Rejection]:
     """Return every reason a move would be rejected, or an empty list.
+
+    ``at`` is when the move happens (now by default); a won deal's close date may
+    not lie after it.
 
     ``open_actions`` are the required actions of the deal's current stage not
     done yet; they matter only when ``gate_applies``.
@@ -304,16 +334,38 @@ def move_rejections(
         ]
     current = facts.positions[deal.stage_id]
     actions = list(open_actions) if gate_applies(facts, deal) else []
-    rejections = check_move(
-        facts.rules, list(facts.positions.values()), current, target, actions
-    )
+    stages = list(facts.positions.values())
+    rejections = check_move(facts.rules, stages, current, target, actions)
+    origin = None
+    if deal.origin_stage_id is not None:
+        origin = facts.positions.get(deal.origin_stage_id)
+    # Reopening is allowed by the rule just checked; where the deal may go is
+    # then decided as a move from the stage it was in before the result.
+    reopening = current.kind.is_result and origin is not None
+    if not rejections and reopening and origin is not None and target != origin:
+        rejections = check_move(facts.rules, stages, origin, target, actions)
+    if not rejections and outcome is not None and not target.kind.is_result:
+        rejections = [
+            Rejection(
+                RejectionCode.OUTCOME_NOT_EXPECTED,
+                f"stage {target.name!r} is an open stage: an outcome (won or lost, "
+                f"reason, amount) is recorded only when a deal enters a result "
+                f"stage",
+                {"stage": target.name},
+            )
+        ]
     if not rejections and check_outcome and target.kind.is_result:
-        rejections = _check_outcome(facts, facts.stages[stage_id], outcome)
+        rejections = _check_outcome(
+            facts, facts.stages[stage_id], outcome, at or utc_now()
+        )
     return rejections
 
 
 def _check_outcome(
-    facts: SeriesFacts, target: StageFacts, outcome: OutcomeInput | None
+    facts: SeriesFacts,
+    target: StageFacts,
+    outcome: OutcomeInput | None,
+    at: datetime,
 ) -> list[Rejection]:
     if outcome is None:
         return [
@@ -334,11 +386,11 @@ def _check_outcome(
             )
         ]
     if outcome.result is OutcomeResult.WON:
-        return _check_won(outcome)
+        return _check_won(outcome, at) or _check_won_reason(facts, outcome)
     return _check_lost(facts, outcome)
 
 
-def _check_won(outcome: OutcomeInput) -> list[Rejection]:
+def _check_won(outcome: OutcomeInput, at: datetime) -> list[Rejection]:
     rejections: list[Rejection] = []
     if outcome.actual_amount is None:
         rejections.append(
@@ -359,7 +411,50 @@ def _check_won(outcome: OutcomeInput) -> list[Rejection]:
         rejections.append(
             Rejection(RejectionCode.DATE_REQUIRED, "a won deal needs its close date")
         )
+    elif outcome.actual_date > latest_close_date(at):
+        rejections.append(
+            Rejection(
+                RejectionCode.DATE_IN_FUTURE,
+                f"invalid close date {outcome.actual_date.isoformat()}: a won deal "
+                f"closes on or before today",
+                {"date": outcome.actual_date.isoformat()},
+            )
+        )
     return rejections
+
+
+def latest_close_date(at: datetime) -> date:
+    """Return the last date a deal won at instant ``at`` may give as its close date.
+
+    One day past the UTC date of ``at``, because the business may already be on
+    the next calendar day east of UTC.
+    """
+    return at.astimezone(UTC).date() + timedelta(days=1)
+
+
+def _check_won_reason(facts: SeriesFacts, outcome: OutcomeInput) -> list[Rejection]:
+    """A won reason is optional; one that is given must be a won reason of the
+    series, with a note when the reason asks for one."""
+    if outcome.reason_id is None:
+        return []
+    reason = facts.won_reasons.get(outcome.reason_id)
+    if reason is None:
+        return [
+            Rejection(
+                RejectionCode.REASON_UNKNOWN,
+                f"reason {outcome.reason_id} is not a won reason of this series",
+                {"reason": str(outcome.reason_id)},
+            )
+        ]
+    if reason.note_required and not outcome.note.strip():
+        return [
+            Rejection(
+                RejectionCode.NOTE_REQUIRED,
+                f"the reason {reason.name_en!r} needs a note that says more",
+                {"reason": reason.name_en},
+            )
+        ]
+    return []
 
 
 def _check_lost(facts: SeriesFacts, outcome: OutcomeInput) -> list[Rejection]:
@@ -410,7 +505,9 @@ def plan_move(
         MoveRejectedError: the move breaks a rule.
         ValidationError: the actual amount has more decimals than the currency.
     """
-    rejections = move_rejections(facts, deal, stage_id, outcome, open_actions)
+    rejections = move_rejections(
+        facts, deal, stage_id, outcome, open_actions, at=actor.at
+    )
     if rejections:
         raise MoveRejectedError(rejections)
     from_stage = facts.stages[deal.stage_id]
@@ -611,8 +708,24 @@ def current_outcome(session: Session, opportunity_id: uuid.UUID) -> Outcome | No
     ).first()
 
 
+def origin_stage(session: Session, opportunity_id: uuid.UUID) -> uuid.UUID | None:
+    """Return the open stage a deal was last in, from its stage history."""
+    return session.scalars(
+        select(StageHistory.to_stage_id)
+        .join(Stage, Stage.id == StageHistory.to_stage_id)
+        .where(
+            StageHistory.opportunity_id == opportunity_id,
+            Stage.kind == StageKind.OPEN.value,
+        )
+        .order_by(StageHistory.changed_at.desc(), StageHistory.id.desc())
+        .limit(1)
+    ).first()
+
+
 def deal_state(
-    opportunity: Opportunity, current_outcome_id: uuid.UUID | None = None
+    opportunity: Opportunity,
+    current_outcome_id: uuid.UUID | None = None,
+    origin_stage_id: uuid.UUID | None = None,
 ) -> DealState:
     """Return the planning values of a deal row."""
     return DealState(
@@ -624,15 +737,34 @@ def deal_state(
         expected_close=opportunity.expected_close,
         manual_probability=opportunity.manual_probability,
         current_outcome_id=current_outcome_id,
+        origin_stage_id=origin_stage_id,
     )
+
+
+def _loaded_state(
+    session: Session, opportunity: Opportunity, facts: SeriesFacts
+) -> tuple[DealState, Outcome | None]:
+    """Return a deal's planning values with, for a won or lost deal, its current
+    outcome and the open stage it came from."""
+    stage = facts.stages.get(opportunity.stage_id)
+    if stage is None or not stage.kind.is_result:
+        return deal_state(opportunity), None
+    outcome = current_outcome(session, opportunity.id)
+    state = deal_state(
+        opportunity,
+        None if outcome is None else outcome.id,
+        origin_stage(session, opportunity.id),
+    )
+    return state, outcome
 
 
 def _open_actions(
     session: Session, facts: SeriesFacts, deal: DealState
 ) -> list[LocalText]:
-    if not gate_applies(facts, deal):
+    stage_id = gate_stage_id(deal)
+    if stage_id is None or not gate_applies(facts, deal):
         return []
-    return open_required_actions(session, deal.id, deal.stage_id)
+    return open_required_actions(session, deal.id, stage_id)
 
 
 def check_stage_move(
@@ -650,7 +782,7 @@ def check_stage_move(
     """
     opportunity = _get_opportunity(session, opportunity_id)
     facts = load_series_facts(session, opportunity.series_id)
-    deal = deal_state(opportunity)
+    deal, _outcome = _loaded_state(session, opportunity, facts)
     return move_rejections(
         facts,
         deal,
@@ -700,11 +832,7 @@ def _apply_move(
     actor: Actor,
     outcome: OutcomeInput | None,
 ) -> MoveResult:
-    reopened = None
-    from_stage = facts.stages.get(opportunity.stage_id)
-    if from_stage is not None and from_stage.kind.is_result:
-        reopened = current_outcome(session, opportunity.id)
-    deal = deal_state(opportunity, None if reopened is None else reopened.id)
+    deal, reopened = _loaded_state(session, opportunity, facts)
     plan = plan_move(
         facts, deal, stage_id, actor, outcome, _open_actions(session, facts, deal)
     )

@@ -93,6 +93,18 @@ def rejection_text(
             return QCoreApplication.translate(
                 "MoveRejection", "Stage “{stage}” does not match the chosen result."
             ).format(stage=stage("stage"))
+        case RejectionCode.OUTCOME_NOT_EXPECTED:
+            return QCoreApplication.translate(
+                "MoveRejection",
+                "“{stage}” is an open stage: won or lost is recorded only when a "
+                "deal enters a result stage.",
+            ).format(stage=stage("stage"))
+        case RejectionCode.DATE_IN_FUTURE:
+            return QCoreApplication.translate(
+                "MoveRejection",
+                "The close date {date} is in the future: a won deal closes on or "
+                "before today.",
+            ).format(date=str(params.get("date", "")))
         case RejectionCode.REASON_REQUIRED:
             return QCoreApplication.translate(
                 "MoveRejection", "A lost deal needs a reason: choose one from the list."

@@ -40,6 +40,7 @@ REASONS = (
     ReasonDef("price", _t("Price too high", "价格太高"), OutcomeResult.LOST),
     ReasonDef("other", _t("Other", "其他"), OutcomeResult.LOST, note_required=True),
     ReasonDef("fit", _t("Good fit", "匹配"), OutcomeResult.WON),
+    ReasonDef("won-other", _t("Other", "其他"), OutcomeResult.WON, note_required=True),
 )
 
 SALES = SeriesDef(

@@ -97,7 +97,7 @@ def move(
         )
 
 
-def won(amount: str = "10000", when: date = date(2026, 3, 5)) -> OutcomeInput:
+def won(amount: str = "10000", when: date = date(2026, 3, 1)) -> OutcomeInput:
     return OutcomeInput(
         OutcomeResult.WON, actual_amount=Decimal(amount), actual_date=when
     )
@@ -450,3 +450,82 @@ def test_column_of_four_shows_390(sessions, pipeline):
     assert totals["new"].count == 4
     assert totals["new"].amount == Decimal("390.00")
     assert totals["new"].weighted == Decimal("39.00")
+
+
+def test_won_reason_other_needs_note(sessions, pipeline):
+    deal = new_deal(sessions, pipeline, series="strict", stage="offer")
+    other = pipeline.reasons[("strict", "won-other")]
+    bare = OutcomeInput(
+        OutcomeResult.WON,
+        reason_id=other,
+        actual_amount=Decimal(5),
+        actual_date=date(2026, 3, 3),
+    )
+    with pytest.raises(MoveRejectedError) as caught:
+        move(sessions, pipeline, deal, "won", series="strict", outcome=bare)
+    assert caught.value.rejections[0].code == RejectionCode.NOTE_REQUIRED
+    lost_reason = OutcomeInput(
+        OutcomeResult.WON,
+        reason_id=pipeline.reasons[("strict", "price")],
+        actual_amount=Decimal(5),
+        actual_date=date(2026, 3, 3),
+    )
+    with pytest.raises(MoveRejectedError) as caught:
+        move(sessions, pipeline, deal, "won", series="strict", outcome=lost_reason)
+    assert caught.value.rejections[0].code == RejectionCode.REASON_UNKNOWN
+
+
+def test_outcome_for_open_stage_is_rejected(sessions, pipeline):
+    deal = new_deal(sessions, pipeline)
+    lost = OutcomeInput(
+        OutcomeResult.LOST, reason_id=pipeline.reasons[("sales", "price")]
+    )
+    with pytest.raises(MoveRejectedError) as caught:
+        move(sessions, pipeline, deal, "qualified", outcome=lost)
+    assert caught.value.rejections[0].code == RejectionCode.OUTCOME_NOT_EXPECTED
+
+
+def lose(sessions, pipeline, deal, step=3):
+    lost = OutcomeInput(
+        OutcomeResult.LOST, reason_id=pipeline.reasons[("sales", "price")]
+    )
+    move(sessions, pipeline, deal, "lost", outcome=lost, step=step)
+
+
+def test_reopen_follows_skip_rule_from_origin(sessions, pipeline):
+    deal = new_deal(sessions, pipeline)
+    lose(sessions, pipeline, deal)
+    with pytest.raises(MoveRejectedError) as caught:
+        move(sessions, pipeline, deal, "won", outcome=won(), step=4)
+    assert caught.value.rejections[0].code == RejectionCode.SKIP_FORBIDDEN
+    assert caught.value.rejections[0].params["skipped"] == ["Qualified", "Proposal"]
+    with pytest.raises(MoveRejectedError) as caught:
+        move(sessions, pipeline, deal, "proposal", step=4)
+    assert caught.value.rejections[0].code == RejectionCode.SKIP_FORBIDDEN
+    assert move(sessions, pipeline, deal, "new", step=5).probability == 10
+
+
+def test_reopen_forward_passes_checklist_gate(sessions, pipeline):
+    deal = new_deal(sessions, pipeline, stage="qualified")
+    lose(sessions, pipeline, deal)
+    with pytest.raises(MoveRejectedError) as caught:
+        move(sessions, pipeline, deal, "proposal", step=4)
+    assert caught.value.rejections[0].code == RejectionCode.REQUIRED_ACTIONS_OPEN
+    tick(sessions, pipeline, deal)
+    assert move(sessions, pipeline, deal, "proposal", step=5).probability == 80
+
+
+def test_revert_won_to_lost_keeps_origin(sessions, pipeline):
+    deal = _won_deal(sessions, pipeline)
+    lose(sessions, pipeline, deal, step=6)
+    # Won from Proposal, then reverted to lost: reopening goes back to Proposal.
+    assert move(sessions, pipeline, deal, "proposal", step=8).probability == 80
+
+
+def test_won_close_date_in_future_is_rejected(sessions, pipeline):
+    deal = new_deal(sessions, pipeline, stage="proposal")
+    # The move happens at T0 + 2 h on 2 March 2026; 4 March is two days later.
+    with pytest.raises(MoveRejectedError) as caught:
+        move(sessions, pipeline, deal, "won", outcome=won(when=date(2026, 3, 4)))
+    assert caught.value.rejections[0].code == RejectionCode.DATE_IN_FUTURE
+    assert move(sessions, pipeline, deal, "won", outcome=won(when=date(2026, 3, 3)))
