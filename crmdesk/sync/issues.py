@@ -13,6 +13,8 @@ Kinds:
 - ``not_permitted``, ``no_longer_visible``, ``rejected``, ``group_rejected``: the
   server refused the change, or the row is no longer yours. Action: dismiss
   (keep theirs); the values you sent stay readable in ``mine``.
+- ``parent_deleted``: the row was saved, but the customer or deal it belongs to
+  had been deleted on the server. Action: dismiss (keep theirs).
 """
 
 from __future__ import annotations

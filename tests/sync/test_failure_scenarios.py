@@ -424,9 +424,9 @@ def test_f7_delete_wins_and_the_offline_edit_can_restore(server, make_client):
     assert server.scalar("SELECT deleted_at IS NOT NULL FROM customers") is True
     assert server.scalar("SELECT phone FROM customers") == ""
     issues = [i for i in list_open_issues(bob.sessions) if i.id in result.issues]
-    assert [(i.kind, i.mine) for i in issues] == [
-        ("deleted", {"phone": "+86 10 5555 0101"})
-    ]
+    assert [i.kind for i in issues] == ["deleted", "parent_deleted"]
+    assert issues[0].mine == {"phone": "+86 10 5555 0101"}
+    assert issues[1].row_id == child  # the deal for Acme is kept, and flagged
     assert RESTORE in issues[0].actions
     assert bob.scalar("SELECT deleted_at IS NOT NULL FROM customers") == 1
     assert server.scalar("SELECT title FROM opportunities WHERE id = :i", i=child)

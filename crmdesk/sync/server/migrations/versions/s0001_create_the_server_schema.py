@@ -807,7 +807,20 @@ BEGIN
     EXECUTE format('INSERT INTO public.%I (%s) SELECT %s FROM '
                    'jsonb_populate_record(NULL::public.%I, $1)',
                    v_tbl, v_list, v_list, v_tbl) USING v_fields;
-    RETURN jsonb_build_object('status', 'applied', 'issues', '[]'::jsonb,
+    -- A row made offline under a parent deleted meanwhile is kept, and flagged.
+    IF (v_tbl = 'opportunities' AND EXISTS (
+          SELECT 1 FROM public.customers c
+           WHERE c.id = (v_fields ->> 'customer_id')::uuid
+             AND c.deleted_at IS NOT NULL))
+       OR (v_fields ? 'opportunity_id' AND EXISTS (
+          SELECT 1 FROM public.opportunities o
+           WHERE o.id = (v_fields ->> 'opportunity_id')::uuid
+             AND o.deleted_at IS NOT NULL)) THEN
+      v_issues := jsonb_build_array(jsonb_build_object(
+        'kind', 'parent_deleted', 'mine', v_fields,
+        'message', 'saved, but the record it belongs to was deleted on the server'));
+    END IF;
+    RETURN jsonb_build_object('status', 'applied', 'issues', v_issues,
       'flags', v_flags, 'image', sync.row_image(v_tbl, v_id));
   END IF;
 
