@@ -735,6 +735,14 @@
         <translation>“{stage}”阶段与所选结果不符。</translation>
     </message>
     <message>
+        <source>“{stage}” is an open stage: won or lost is recorded only when a deal enters a result stage.</source>
+        <translation>“{stage}”是进行中的阶段：只有商机进入结果阶段时才记录赢单或丢单。</translation>
+    </message>
+    <message>
+        <source>The close date {date} is in the future: a won deal closes on or before today.</source>
+        <translation>成交日期 {date} 在未来：赢单的成交日期不能晚于今天。</translation>
+    </message>
+    <message>
         <source>A lost deal needs a reason: choose one from the list.</source>
         <translation>丢单需要填写原因：请从列表中选择。</translation>
     </message>
