@@ -23,9 +23,19 @@ Handler = Callable[[argparse.Namespace, cli_context.CliContext], int]
 
 
 def _command_modules() -> list[ModuleType]:
-    from crmdesk.cli import board, demo, imports, move, report, series, server, sync
+    from crmdesk.cli import (
+        board,
+        deals,
+        demo,
+        imports,
+        move,
+        report,
+        series,
+        server,
+        sync,
+    )
 
-    return [series, board, move, imports, demo, report, server, sync]
+    return [series, board, deals, move, imports, demo, report, server, sync]
 
 
 def build_parser() -> argparse.ArgumentParser:

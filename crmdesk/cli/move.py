@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from crmdesk.cli.context import CliContext
 from crmdesk.domain.errors import MoveRejectedError, Rejection, ValidationError
+from crmdesk.domain.money import parse_decimal
 from crmdesk.domain.playbook import OutcomeResult, StageKind
 from crmdesk.domain.rules import RejectionCode
 from crmdesk.services.context import ChangeSource
@@ -37,6 +38,8 @@ _HINTS: dict[str, str] = {
     RejectionCode.NOTE_REQUIRED: "pass --note TEXT",
     RejectionCode.AMOUNT_REQUIRED: "pass --amount AMOUNT",
     RejectionCode.DATE_REQUIRED: "pass --date YYYY-MM-DD",
+    RejectionCode.DATE_IN_FUTURE: "pass --date with today or an earlier day",
+    RejectionCode.OUTCOME_NOT_EXPECTED: "drop --won and --lost",
 }
 
 
@@ -69,6 +72,12 @@ def register(subparsers: Any) -> None:
     )
     move.add_argument(
         "--date", metavar="YYYY-MM-DD", help="actual close date of the outcome"
+    )
+    move.add_argument(
+        "--reopen",
+        action="store_true",
+        help="confirm moving a won or lost deal: its outcome is kept as history "
+        "and the deal is open again (or takes the other result)",
     )
     move.set_defaults(handler=run_move)
 
@@ -146,17 +155,7 @@ def _outcome(
 
 
 def _parse_amount(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise ValidationError(
-            f"invalid amount {text!r}: write a number such as 12800 or 12800.50"
-        ) from None
-    if not value.is_finite():
-        raise ValidationError(f"invalid amount {text!r}: write a finite number")
-    return value
+    return None if text is None else parse_decimal(text)
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -186,6 +185,13 @@ def run_move(args: argparse.Namespace, context: CliContext) -> int:
         deal = load_deal_detail(session, deal_id)
         series = load_series(session, deal.series_id)
         stage = find_stage(series, args.stage)
+        if deal.stage_kind.is_result and stage.id != deal.stage_id and not args.reopen:
+            print(
+                f"crmdesk: move rejected: {deal.title!r} is {deal.stage_kind.value}; "
+                f"moving it to {stage.key!r} reopens it. Pass --reopen to confirm",
+                file=sys.stderr,
+            )
+            return EXIT_REJECTED
         outcome = _outcome(args, series, stage)
         try:
             result = move_opportunity(session, deal_id, stage.id, actor, outcome)

@@ -265,6 +265,13 @@ def _winrate_rows(
 def run_report(args: argparse.Namespace, context: CliContext) -> int:
     """Compute and print one report."""
     lang = command_language(args, context)
+    if args.report == "forecast" and not (args.close_from and args.close_to):
+        # Without a window the forecast would add every win ever recorded to the
+        # open pipeline, a figure nobody means.
+        raise ValidationError(
+            "a forecast needs a close window: pass --from DATE and --to DATE, "
+            "such as --from 2026-01-01 --to 2026-03-31"
+        )
     with context.sessions() as session:
         report_filter = _filter(session, args)
         if args.report == "funnel":

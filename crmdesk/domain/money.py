@@ -37,6 +37,35 @@ def _shown(text: object) -> str:
     return repr(str(text).strip())
 
 
+def parse_decimal(text: str | int | Decimal) -> Decimal:
+    """Read a finite decimal number such as ``"1,234.50"``.
+
+    A comma is accepted only as a thousands separator: "12,50" is a decimal
+    comma in much of Europe and must not become 1250.
+
+    Raises:
+        ValidationError: the text is not a finite number in that form.
+    """
+    shown = _shown(text)
+    raw = str(text).strip()
+    if "," in raw:
+        if not _GROUPED.fullmatch(raw):
+            raise ValidationError(
+                f"invalid amount {shown}: use a dot for decimals and commas "
+                f"only between groups of three digits, such as 1,234.50"
+            )
+        raw = raw.replace(",", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(
+            f"invalid amount {shown}: write a number such as 1234.50"
+        ) from None
+    if not value.is_finite():
+        raise ValidationError(f"invalid amount {shown}: write a finite number")
+    return value
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     """An exact amount: ``minor`` units of ``currency`` (cents for USD, fen for CNY)."""
@@ -54,24 +83,7 @@ class Money:
         """
         code = check_currency(currency)
         shown = _shown(text)
-        raw = str(text).strip()
-        if "," in raw:
-            # A comma is accepted only as a thousands separator: "12,50" is a
-            # decimal comma in much of Europe and must not become 1250.
-            if not _GROUPED.fullmatch(raw):
-                raise ValidationError(
-                    f"invalid amount {shown}: use a dot for decimals and commas "
-                    f"only between groups of three digits, such as 1,234.50"
-                )
-            raw = raw.replace(",", "")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise ValidationError(
-                f"invalid amount {shown}: write a number such as 1234.50"
-            ) from None
-        if not value.is_finite():
-            raise ValidationError(f"invalid amount {shown}: write a finite number")
+        value = parse_decimal(text)
         exponent = currency_exponent(code)
         scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():

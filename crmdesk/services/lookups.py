@@ -112,3 +112,17 @@ def find_opportunity(session: Session, value: str) -> uuid.UUID:
         f"deal {value!r} not found: pass a deal id or the external key of an "
         "imported deal"
     )
+
+
+def external_keys(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Return the external keys (import ids, demo keys) of the deals that have one."""
+    keys: dict[uuid.UUID, str] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Opportunity.id, Opportunity.external_key).where(
+                Opportunity.id.in_(ids[start : start + 500]),
+                Opportunity.external_key.is_not(None),
+            )
+        )
+        keys.update({row[0]: str(row[1]) for row in rows})
+    return keys

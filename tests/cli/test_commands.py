@@ -191,7 +191,9 @@ def test_move_won_then_back_uses_stage_default(store, capsys):
         )
     assert stage_entry(board_json(capsys), "won")["weighted"] == "10000.00"
 
-    assert run(["move", str(deal), "qualified"]) == 0
+    assert run(["move", str(deal), "qualified"]) == 3
+    assert "Pass --reopen to confirm" in capsys.readouterr().err
+    assert run(["move", str(deal), "qualified", "--reopen"]) == 0
     assert "win probability 40 %" in capsys.readouterr().out
     document = board_json(capsys)
     assert stage_entry(document, "won")["count"] == 0
@@ -272,3 +274,13 @@ def test_board_png_is_loadable(store, tmp_path, capsys):
     image = QImage(str(target))
     assert not image.isNull()
     assert image.width() > 100
+
+
+def test_deals_lists_ids_and_keys(store, capsys):
+    first = store.deal("100", title="Piano course")
+    store.deal("250", title="Chess club")
+    assert run(["deals", "sales", "--search", "piano", "--format", "json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["id"] == str(first)
+    assert row["title"] == "Piano course"
+    assert row["amount"] == "100.00"

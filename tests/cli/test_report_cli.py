@@ -179,3 +179,8 @@ def test_bad_date_names_value(store, capsys):
     with pytest.raises(SystemExit):
         run(["report", "forecast", "--from", "2017-13-01"])
     assert "invalid date '2017-13-01'" in capsys.readouterr().err
+
+
+def test_forecast_needs_a_window(store, capsys):
+    assert run(["report", "forecast"]) == 1
+    assert "a forecast needs a close window" in capsys.readouterr().err
