@@ -98,6 +98,10 @@ def _write_png(board: Board, path: Path, language: str) -> None:
     """Render the board offscreen; Qt is imported only when an image is wanted."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from crmdesk.ui.board.export import render_board_png
+    from crmdesk.ui.board.export import ensure_application, render_board_png
+    from crmdesk.ui.i18n import Translators
 
+    # The card texts (close date, days in stage) come from the translations, so
+    # the command installs them as the desktop app does.
+    Translators(ensure_application()).install(language)
     render_board_png(board, path, language)

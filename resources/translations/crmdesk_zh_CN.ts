@@ -65,6 +65,10 @@
         <translation>预计成交 {date}</translation>
     </message>
     <message>
+        <source>Closed {date}</source>
+        <translation>成交 {date}</translation>
+    </message>
+    <message>
         <source>{percent}% ✎</source>
         <translation>{percent}% ✎</translation>
     </message>

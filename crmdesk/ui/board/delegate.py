@@ -268,7 +268,12 @@ class CardDelegate(QStyledItemDelegate):
 
         if card.expected_close is not None:
             overdue = model.is_overdue(card)
-            label = self.tr("Close {date}").format(date=date_text(card.expected_close))
+            if model.is_open(card):
+                label = self.tr("Close {date}")
+            else:
+                # A won or lost deal shows the date it closed, not an estimate.
+                label = self.tr("Closed {date}")
+            label = label.format(date=date_text(card.expected_close))
             painter.setPen(OVERDUE_COLOR if overdue else muted)
             painter.drawText(
                 QRect(x, rect.top(), rect.width(), rect.height()),
@@ -316,7 +321,10 @@ class CardDelegate(QStyledItemDelegate):
         metrics = fonts.small_metrics
         days = model.days_in_stage(card)
         idle = model.is_idle(card)
-        if days == 0:
+        if not model.is_open(card):
+            # Time spent in the won or lost column says nothing about the deal.
+            days_text = ""
+        elif days == 0:
             days_text = self.tr("New in stage today")
         elif days == 1:
             days_text = self.tr("1 day in stage")

@@ -11,7 +11,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
@@ -143,6 +143,10 @@ def _subtitle(model: BoardModel) -> str:
     ).format(count=total, currency=model.currency, day=date.today().isoformat())
 
 
+TRUNCATED_STRIP = 32
+"""Height in pixels of the note under a column that shows only its first cards."""
+
+
 def _mark_truncated(
     painter: QPainter, model: BoardModel, columns: BoardColumns
 ) -> None:
@@ -154,5 +158,15 @@ def _mark_truncated(
             count=hidden
         )
         corner = view.mapTo(view.window(), view.rect().bottomLeft())
+        # The view may show the top of the next card; a strip in the column's
+        # own colour covers it so the note is not drawn over a card.
+        strip = QRect(
+            corner.x(), corner.y() - TRUNCATED_STRIP, view.width(), TRUNCATED_STRIP
+        )
+        painter.fillRect(strip, view.palette().color(QPalette.ColorRole.Base))
         painter.setPen(QColor("#555555"))
-        painter.drawText(corner.x() + 12, corner.y() - 8, text)
+        painter.drawText(
+            strip.adjusted(12, 0, -12, 0),
+            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+            text,
+        )

@@ -269,6 +269,10 @@ class BoardModel(QAbstractItemModel):
         """True when an open deal stayed longer than ``IDLE_DAYS`` in its stage."""
         return self._is_open(card) and self.days_in_stage(card) > IDLE_DAYS
 
+    def is_open(self, card: Card) -> bool:
+        """True when the card's deal is in an open stage, not won or lost."""
+        return self._is_open(card)
+
     def _is_open(self, card: Card) -> bool:
         row = self._stage_rows.get(card.stage_id)
         return row is not None and self._stages[row].kind is StageKind.OPEN
