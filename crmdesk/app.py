@@ -94,7 +94,7 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
             settings,
             translators,
             log_file=logging_setup.log_file,
-            sync_access=sync_server_access(paths.config_dir),
+            sync_access=sync_server_access(paths.data_dir),
         )
         jobs = StartJobs(
             generate_demo=lambda deals: generate_demo(sessions, deals).deals,
@@ -118,15 +118,15 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
     return exit_code
 
 
-def sync_server_access(config_dir: Path) -> SyncServerAccess:
-    """Return the Settings dialog's access to ``sync.json`` in ``config_dir``.
+def sync_server_access(data_dir: Path) -> SyncServerAccess:
+    """Return the Settings dialog's access to ``sync.json`` in ``data_dir``.
 
     The file is the one ``crmdesk connect`` writes, so the dialog and the command
     line share one place for the URL and login name.
     """
 
     def load() -> tuple[str, str] | None:
-        saved = credentials.load_settings(config_dir)
+        saved = credentials.load_settings(data_dir)
         return None if saved is None else (saved.url, saved.user)
 
     def check(url: str, user: str) -> tuple[str, str]:
@@ -135,12 +135,12 @@ def sync_server_access(config_dir: Path) -> SyncServerAccess:
 
     def save(url: str, user: str) -> None:
         path = credentials.save_settings(
-            config_dir, credentials.parse_settings(url, user)
+            data_dir, credentials.parse_settings(url, user)
         )
         log.info("saved the sync server settings to %s", path)
 
     def clear() -> None:
-        path = config_dir / credentials.SETTINGS_FILE
+        path = data_dir / credentials.SETTINGS_FILE
         if path.exists():
             path.unlink()
             log.info("removed the sync server settings %s", path)

@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
 def run_connect(args: argparse.Namespace, context: CliContext) -> int:
     """Save the server settings."""
     settings = credentials.parse_settings(args.url, args.user)
-    path = credentials.save_settings(context.paths.config_dir, settings)
+    path = credentials.save_settings(context.paths.data_dir, settings)
     print(f"this store syncs with {settings.url} as {settings.user} (saved in {path})")
     print("run crmdesk sync to send and receive changes")
     return 0
@@ -60,7 +60,7 @@ def _ask(prompt: str) -> str | None:
 
 def run_sync(args: argparse.Namespace, context: CliContext) -> int:
     """Run one round and report it."""
-    settings = credentials.load_settings(context.paths.config_dir)
+    settings = credentials.load_settings(context.paths.data_dir)
     if settings is None:
         print(
             "crmdesk: this store has no server yet: "

@@ -1,9 +1,12 @@
 """Where the server URL, login and password come from.
 
-The URL and login name are saved in ``sync.json`` in the config folder. The
-password never is: it comes from the OS keyring (the ``keyring`` library), else
-from libpq's own sources (``PGPASSWORD``, ``~/.pgpass``) for headless use, else
-from a callback the UI or CLI supplies to ask the user. It is never logged.
+The URL and login name are saved in ``sync.json`` in the data folder, beside the
+store, because the server belongs to the store: its client id and sync cursors
+live in that store, and a second store (a demo, a test copy) must not push to
+the first one's server. The password never is: it comes from the OS keyring
+(the ``keyring`` library), else from libpq's own sources (``PGPASSWORD``,
+``~/.pgpass``) for headless use, else from a callback the UI or CLI supplies to
+ask the user. It is never logged.
 """
 
 from __future__ import annotations
@@ -74,18 +77,18 @@ def parse_settings(url: str, user: str | None) -> ConnectionSettings:
     return ConnectionSettings(clean, login)
 
 
-def save_settings(config_dir: Path, settings: ConnectionSettings) -> Path:
-    """Write the URL and login to ``sync.json`` in the config folder."""
-    config_dir.mkdir(parents=True, exist_ok=True)
-    path = config_dir / SETTINGS_FILE
+def save_settings(data_dir: Path, settings: ConnectionSettings) -> Path:
+    """Write the URL and login to ``sync.json`` in the store's data folder."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SETTINGS_FILE
     data = {"url": settings.url, "user": settings.user}
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def load_settings(config_dir: Path) -> ConnectionSettings | None:
+def load_settings(data_dir: Path) -> ConnectionSettings | None:
     """Read the saved URL and login, or None when this store never connected."""
-    path = config_dir / SETTINGS_FILE
+    path = data_dir / SETTINGS_FILE
     if not path.exists():
         return None
     try:

@@ -56,7 +56,7 @@ def test_server_commands_add_a_user_and_publish_a_playbook(server, capsys):
 def test_connect_then_sync_prints_what_moved(server, capsys, tmp_path):
     login = server.add_user("ann", "rep", "north")
     assert run(["connect", _libpq(server, login)]) == 0
-    saved = json.loads((tmp_path / "config" / "sync.json").read_text())
+    saved = json.loads((tmp_path / "data" / "sync.json").read_text())
     assert saved == {"url": _libpq(server, "x").replace("x@", ""), "user": login}
     capsys.readouterr()
     stages = server.scalar("SELECT count(*) FROM stages")
