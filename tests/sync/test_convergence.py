@@ -91,10 +91,14 @@ class SyncMachine(RuleBasedStateMachine):
         url = self.stack.enter_context(fresh_database(PG_URL[0]))
         self.folder = Path(tempfile.mkdtemp(prefix="crmdesk-sync-model-"))
         self.server = Server(url, admin.server_engine(url), url.rsplit("/", 1)[1])
-        admin.upgrade(self.server.engine, self.server.prefix)
-        self.server.publish_playbook()
         self.clients: list[Client] = []
         self.deals: list[uuid.UUID] = []
+        try:
+            admin.upgrade(self.server.engine, self.server.prefix)
+            self.server.publish_playbook()
+        except BaseException:
+            self._clean_up()  # Hypothesis calls teardown only once __init__ returned
+            raise
 
     @initialize(count=st.integers(min_value=2, max_value=5), deals=st.integers(1, 3))
     def laptops(self, count: int, deals: int) -> None:
@@ -342,24 +346,22 @@ class SyncMachine(RuleBasedStateMachine):
             if self.clients:
                 self._quiesce_and_compare()
         finally:
-            for client in self.clients:
-                client.engine.dispose()
-            self.server.engine.dispose()
-            self.stack.close()
-            shutil.rmtree(self.folder, ignore_errors=True)
-            drop = sa.create_engine(
-                f"{PG_URL[0]}/postgres", isolation_level="AUTOCOMMIT"
-            )
-            with drop.connect() as connection:
-                for role in [
-                    *self.server.logins,
-                    *(
-                        f"{self.server.prefix}_{r}"
-                        for r in ("rep", "lead", "admin", "app", "owner")
-                    ),
-                ]:
-                    connection.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
-            drop.dispose()
+            self._clean_up()
+
+    def _clean_up(self) -> None:
+        """Close the stores, drop the database and its roles, remove the files."""
+        for client in self.clients:
+            client.engine.dispose()
+        self.server.engine.dispose()
+        self.stack.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        groups = ("rep", "lead", "admin", "app", "owner")
+        roles = [*self.server.logins, *(f"{self.server.prefix}_{g}" for g in groups)]
+        drop = sa.create_engine(f"{PG_URL[0]}/postgres", isolation_level="AUTOCOMMIT")
+        with drop.connect() as connection:
+            for role in roles:
+                connection.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+        drop.dispose()
 
     def _quiesce_and_compare(self) -> None:
         STATS["examples"] += 1
