@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers.data import MAVEN as MAVEN_EXPORT
 from sqlalchemy import func, select
 
 from crmdesk.cli import run
@@ -17,7 +18,7 @@ from crmdesk.storage.db import open_store
 from crmdesk.storage.models import Opportunity
 
 ROOT = Path(__file__).resolve().parents[2]
-MAVEN = ROOT.parent / "shared/data/maven-crm-sales-opportunities"
+MAVEN = MAVEN_EXPORT
 
 MAPPING = """
 series = "b2b-sales"

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers.data import MAVEN as MAVEN_FOLDER
 
 from crmdesk.domain.errors import NotFoundError, ValidationError
 from crmdesk.domain.playbook import OutcomeResult, StageKind
@@ -20,7 +21,7 @@ from crmdesk.domain.playbook_file import (
     shipped_playbooks,
 )
 
-MAVEN = Path("/work/shared/data/maven-crm-sales-opportunities/sales_pipeline.csv")
+MAVEN = MAVEN_FOLDER / "sales_pipeline.csv"
 RESOURCES = Path(__file__).parents[2] / "resources" / "playbooks"
 
 HEADER = """\

@@ -11,9 +11,9 @@ import csv
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from helpers.data import MAVEN as MAVEN_EXPORT
 from sqlalchemy import select
 
 from crmdesk.domain.reports import ReportFilter
@@ -23,9 +23,7 @@ from crmdesk.services.imports.maven import import_maven
 from crmdesk.storage.db import open_store
 from crmdesk.storage.models import Team, User
 
-MAVEN = (
-    Path(__file__).resolve().parents[3] / "shared/data/maven-crm-sales-opportunities"
-)
+MAVEN = MAVEN_EXPORT
 YEAR_2017 = ReportFilter(close_from=date(2017, 1, 1), close_to=date(2017, 12, 31))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from helpers.data import MAVEN
 from sqlalchemy import func, select
 
 from crmdesk.domain.playbook_file import shipped_playbook
@@ -299,7 +299,7 @@ def test_first_start_real_demo(qtbot, empty_store, empty_runner):
         assert current_user_id(session) is not None
 
 
-MAVEN_FOLDER = Path("/work/shared/data/maven-crm-sales-opportunities")
+MAVEN_FOLDER = MAVEN
 
 
 @pytest.mark.skipif(not MAVEN_FOLDER.is_dir(), reason="Maven CRM sample not present")

@@ -12,9 +12,9 @@ import csv
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from helpers.data import MAVEN as MAVEN_EXPORT
 from sqlalchemy import func, select
 
 from crmdesk.services.context import Actor, ChangeSource
@@ -32,9 +32,7 @@ from crmdesk.storage.models import (
     User,
 )
 
-MAVEN = (
-    Path(__file__).resolve().parents[4] / "shared/data/maven-crm-sales-opportunities"
-)
+MAVEN = MAVEN_EXPORT
 IMPORT_TIME = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
 
 
