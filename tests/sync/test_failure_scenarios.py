@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -73,6 +74,31 @@ def test_f1_cursor_never_passes_a_running_transaction(server, make_client):
     _pull_only(ann)
     assert _title(ann, x) == "X from A"
     assert _title(ann, y) == "Y from B"
+
+
+def test_f1_an_idle_transaction_stalls_pulls_until_it_is_killed(server, make_client):
+    server.add_user("ann", "rep", "north")
+    ann = make_client("ann")
+    ann.sync()
+    x = new_deal(ann, "X")
+    y = new_deal(ann, "Y")
+    ann.sync()
+    with server.superuser() as idle, server.superuser() as other:
+        idle.execute("SET idle_in_transaction_session_timeout = '1s'")
+        idle.commit()
+        idle.execute(
+            "UPDATE opportunities SET title = 'never committed' WHERE id = %s", (x,)
+        )
+        other.execute("UPDATE opportunities SET title = 'Y later' WHERE id = %s", (y,))
+        other.commit()
+        assert ann.sync(settle=False).caught_up is False  # stalled, nothing skipped
+        assert _title(ann, y) == "Y"
+        time.sleep(1.5)  # the server ends the idle transaction and rolls it back
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            idle.execute("SELECT 1")
+    ann.sync()
+    assert _title(ann, y) == "Y later"
+    assert _title(ann, x) == "X"
 
 
 # F2 -------------------------------------------------------------------------------
