@@ -765,6 +765,7 @@ DECLARE
   k text;
   n int;
   v_mine jsonb;
+  v_image jsonb;
 BEGIN
   IF v_tbl IS NULL OR NOT v_tbl = ANY (sync.synced_tables()) THEN
     RAISE EXCEPTION 'table % is not synced: this change cannot be sent', v_tbl;
@@ -841,17 +842,19 @@ BEGIN
   IF v_op <> 'update' THEN
     RAISE EXCEPTION 'unknown operation %: expected insert, update or delete', v_op;
   END IF;
-  EXECUTE format('SELECT to_jsonb(t) FROM public.%I t WHERE t.id = $1 FOR UPDATE',
-                 v_tbl) INTO v_cur USING v_id;
+  -- One statement locks and reads the row and normalises the values sent: each
+  -- dynamic statement is planned again, with its policies, on every call.
+  EXECUTE format('SELECT to_jsonb(t), '
+                 'to_jsonb(jsonb_populate_record(NULL::public.%I, $2)), '
+                 'to_jsonb(jsonb_populate_record(NULL::public.%I, $3)) '
+                 'FROM public.%I t WHERE t.id = $1 FOR UPDATE', v_tbl, v_tbl, v_tbl)
+    INTO v_cur, v_norm, v_basev USING v_id, v_fields, v_base_values;
   IF v_cur IS NULL THEN
     RETURN jsonb_build_object('abort', true, 'status', 'rejected',
       'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
         'mine', v_fields,
         'message', 'the row is not on the server or no longer yours to change')));
   END IF;
-  EXECUTE format('SELECT to_jsonb(jsonb_populate_record(NULL::public.%I, $1)), '
-                 'to_jsonb(jsonb_populate_record(NULL::public.%I, $2))', v_tbl, v_tbl)
-    INTO v_norm, v_basev USING v_fields, v_base_values;
   v_restoring := v_fields ? 'deleted_at'
                  AND jsonb_typeof(v_fields -> 'deleted_at') = 'null';
   v_deleting := v_fields ? 'deleted_at' AND NOT v_restoring;
@@ -899,10 +902,10 @@ BEGIN
   IF cardinality(v_apply) > 0 THEN
     SELECT string_agg(format('%I', c), ', ') INTO v_list FROM unnest(v_apply) c;
     EXECUTE format('UPDATE public.%I t SET (%s) = (SELECT %s FROM '
-                   'jsonb_populate_record(NULL::public.%I, $1)) WHERE t.id = $2',
-                   v_tbl, v_list, v_list, v_tbl) USING v_fields, v_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n = 0 THEN
+                   'jsonb_populate_record(NULL::public.%I, $1)) WHERE t.id = $2 '
+                   'RETURNING to_jsonb(t) - ''field_meta''',
+                   v_tbl, v_list, v_list, v_tbl) INTO v_image USING v_fields, v_id;
+    IF v_image IS NULL THEN
       RETURN jsonb_build_object('abort', true, 'status', 'rejected',
         'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
           'mine', v_fields, 'message', 'you may not change this row')));
@@ -911,7 +914,8 @@ BEGIN
   v_status := CASE WHEN jsonb_array_length(v_issues) = 0 THEN 'applied'
                    WHEN cardinality(v_apply) > 0 THEN 'partial' ELSE 'conflict' END;
   RETURN jsonb_build_object('status', v_status, 'issues', v_issues, 'flags', v_flags,
-    'merged_into', v_merged, 'image', sync.row_image(v_tbl, v_id));
+    'merged_into', v_merged,
+    'image', coalesce(v_image, v_cur - 'field_meta'));
 END $$;
 
 CREATE FUNCTION sync.push_group(p_client uuid, p_group jsonb) RETURNS jsonb
