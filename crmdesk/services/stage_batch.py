@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.errors import NotFoundError
@@ -52,6 +52,7 @@ from crmdesk.services.stages import (
     plan_move,
     plan_probability,
 )
+from crmdesk.storage.bulk import ROW_ID, insert_rows, update_rows
 from crmdesk.storage.models import (
     Base,
     Opportunity,
@@ -386,20 +387,17 @@ class StageBatch:
                 for (row_model, _id), row in self._rows.items()
                 if row_model is model and row.new
             ]
-            if rows:
-                connection.execute(insert(_table(model)), rows)
+            insert_rows(connection, _table(model), rows)
         for model, columns in _UPDATED_COLUMNS.items():
             table = _table(model)
             updates = [
-                {"row_id": row_id, **{key: row.values[key] for key in columns}}
+                {ROW_ID: row_id, **{key: row.values[key] for key in columns}}
                 for (row_model, row_id), row in self._rows.items()
                 if row_model is model and not row.new
             ]
-            if updates:
-                statement = update(table).where(table.c.id == bindparam("row_id"))
-                connection.execute(statement, updates)
-                for update_row in updates:
-                    self._expire(model, update_row["row_id"])
+            update_rows(connection, table, updates)
+            for update_row in updates:
+                self._expire(model, update_row[ROW_ID])
         self._journal()
         self._rows.clear()
         self._events.clear()

@@ -32,10 +32,12 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from crmdesk.domain.ids import new_id
+from crmdesk.storage.bulk import insert_rows
 from crmdesk.storage.models import Base, OutboxEntry, SyncState
 
 HLC_KEY = "hlc"
 _TX_GROUP = "crmdesk_tx_group"
+_OUTBOX_TABLE = Base.metadata.tables[OutboxEntry.__tablename__]
 _TABLE_ORDER = {
     table.name: index for index, table in enumerate(Base.metadata.sorted_tables)
 }
@@ -246,7 +248,7 @@ def write_journal(session: Session, events: list[list[dict[str, Any]]]) -> None:
     # One executemany per call. Added as ORM objects, each entry would need an
     # INSERT of its own to fetch its autoincrement seq, which made bulk writes
     # (an import of thousands of deals) spend most of their time here.
-    connection.execute(insert(OutboxEntry), entries)
+    insert_rows(connection, _OUTBOX_TABLE, entries)
 
 
 def _version(row: Base) -> int:
