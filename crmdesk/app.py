@@ -23,6 +23,7 @@ from crmdesk import APP_ID, APP_NAME, __version__
 from crmdesk.config.logging_setup import log_start, log_stop, setup_logging
 from crmdesk.config.paths import resolve_paths
 from crmdesk.config.settings import Settings
+from crmdesk.domain.errors import CrmError
 from crmdesk.services.context import Actor, ChangeSource
 from crmdesk.services.demo import generate_demo
 from crmdesk.services.imports import import_maven
@@ -30,6 +31,9 @@ from crmdesk.services.imports.report import default_report_path
 from crmdesk.services.workspace import current_user_id
 from crmdesk.storage.db import open_store
 from crmdesk.sync import credentials
+from crmdesk.sync.engine import SyncEngine, SyncError
+from crmdesk.sync.issues import list_open_issues, resolve_issue
+from crmdesk.sync.status import read_local_status
 from crmdesk.ui.dialogs.first_start import FirstStartDialog, StartJobs
 from crmdesk.ui.dialogs.settings import SyncServerAccess
 from crmdesk.ui.errors import ErrorReporter
@@ -38,6 +42,13 @@ from crmdesk.ui.i18n import Translators, resolve_language
 from crmdesk.ui.icons import app_icon
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.qt_messages import restore_qt_messages, route_qt_messages
+from crmdesk.ui.sync.runner import (
+    RoundError,
+    RoundSummary,
+    SyncHooks,
+    SyncRunner,
+    SyncStatus,
+)
 from crmdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -88,6 +99,7 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
         runner = TaskRunner(sessions)
         runner.task_failed.connect(reporter.report_task_failure)
         events = EventHub()
+        sync = SyncRunner(sync_hooks(paths.data_dir, sessions))
         window = MainWindow(
             runner,
             events,
@@ -95,6 +107,7 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
             translators,
             log_file=logging_setup.log_file,
             sync_access=sync_server_access(paths.data_dir),
+            sync=sync,
         )
         jobs = StartJobs(
             generate_demo=lambda deals: generate_demo(sessions, deals).deals,
@@ -108,6 +121,7 @@ def run_gui(parsed_args: argparse.Namespace) -> int:
         window.show()
         exit_code = app.exec()
         window.close()
+        sync.shutdown()
         runner.shutdown()
         reporter.uninstall()
     finally:
@@ -146,6 +160,73 @@ def sync_server_access(data_dir: Path) -> SyncServerAccess:
             log.info("removed the sync server settings %s", path)
 
     return SyncServerAccess(load=load, check=check, save=save, clear=clear)
+
+
+def sync_hooks(data_dir: Path, sessions: Any) -> SyncHooks:
+    """Return the sync UI's Qt-free functions for the store in ``data_dir``.
+
+    The server settings are read again before each round, so a server set in the
+    Settings dialog is used at the next round. A background round never asks for
+    a password: when the server wants one that neither the keyring nor libpq
+    has, the round fails with ``password_needed`` and the window offers the
+    Connect… dialog, whose password ``remember_password`` keeps for later rounds.
+    """
+    typed: dict[str, str] = {}
+
+    def is_configured() -> bool:
+        return (data_dir / credentials.SETTINGS_FILE).exists()
+
+    def run_round() -> RoundSummary:
+        try:
+            settings = credentials.load_settings(data_dir)
+        except CrmError as error:
+            raise RoundError("settings", str(error)) from error
+        if settings is None:
+            raise RoundError("not_configured", "no sync server is set")
+        asked: list[str] = []
+
+        def ask(prompt: str) -> str | None:
+            # Runs on the sync worker: hand over a password typed earlier, if any.
+            asked.append(prompt)
+            return typed.get(settings.keyring_name)
+
+        engine = SyncEngine(sessions, credentials.connector(settings, ask))
+        try:
+            result = engine.run_once()
+        except SyncError as error:
+            if asked and typed.get(settings.keyring_name) is None:
+                raise RoundError(
+                    "password_needed",
+                    f"the server wants the password of {settings.user}",
+                ) from error
+            raise RoundError(error.kind, str(error)) from error
+        return RoundSummary(
+            pushed=result.pushed,
+            pulled=result.pulled + result.removed,
+            new_issues=len(result.issues),
+            caught_up=result.caught_up,
+            clock_ahead=result.clock_ahead,
+        )
+
+    def read_status() -> SyncStatus:
+        local = read_local_status(sessions)
+        return SyncStatus(local.pending_changes, local.open_issues, local.last_pull_at)
+
+    def remember_password(password: str) -> bool:
+        settings = credentials.load_settings(data_dir)
+        if settings is None:
+            return False
+        typed[settings.keyring_name] = password
+        return credentials.remember_password(settings, password)
+
+    return SyncHooks(
+        is_configured=is_configured,
+        run_round=run_round,
+        read_status=read_status,
+        list_issues=lambda: list(list_open_issues(sessions)),
+        resolve=lambda issue_id, action: resolve_issue(sessions, issue_id, action),
+        remember_password=remember_password,
+    )
 
 
 def quit_on_signals(app: QApplication) -> None:

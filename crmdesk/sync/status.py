@@ -35,9 +35,7 @@ def read_local_status(sessions: sessionmaker[Session]) -> LocalSyncStatus:
     """Read the pending changes, open issues and last pull time in one session."""
     with sessions() as session:
         issues = session.scalar(
-            select(func.count())
-            .select_from(SyncIssue)
-            .where(SyncIssue.state == "open")
+            select(func.count()).select_from(SyncIssue).where(SyncIssue.state == "open")
         )
         stamp = session.scalar(
             select(SyncState.value).where(SyncState.key == "last_pull_at")

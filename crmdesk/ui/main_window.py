@@ -18,7 +18,9 @@ from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QToolBar,
@@ -43,6 +45,9 @@ from crmdesk.ui.filter_bar import FilterBar
 from crmdesk.ui.i18n import Translators, resolve_language
 from crmdesk.ui.review.window import ReviewWindow
 from crmdesk.ui.series_switcher import SeriesSwitcher
+from crmdesk.ui.sync.issues_panel import SyncIssuesPanel
+from crmdesk.ui.sync.runner import SyncRunner, SyncStatus
+from crmdesk.ui.sync.status_widget import SyncStatusWidget
 from crmdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -79,6 +84,7 @@ class MainWindow(QMainWindow):
         *,
         log_file: Path | None = None,
         sync_access: SyncServerAccess | None = None,
+        sync: SyncRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -113,6 +119,18 @@ class MainWindow(QMainWindow):
         self.currency_label = QLabel(self)
         self.statusBar().addWidget(self.deals_label)
         self.statusBar().addPermanentWidget(self.currency_label)
+        self.sync = sync
+        self.sync_status = SyncStatusWidget(self)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync_issues: SyncIssuesPanel | None = None
+        if sync is not None:
+            self.sync_issues = SyncIssuesPanel(sync, self)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sync_issues)
+            self.sync_issues.hide()
+        else:
+            self.sync_status.hide()
+        self.actions_.sync_now.setEnabled(sync is not None)
+        self.actions_.sync_issues.setEnabled(sync is not None)
 
         self._connect()
         self.retranslate()
@@ -143,6 +161,25 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(text, 10_000)
         )
         self._events.series_changed.connect(lambda _series: self.reload())
+        self._connect_sync()
+
+    def _connect_sync(self) -> None:
+        actions = self.actions_
+        actions.sync_now.triggered.connect(self.sync_now)
+        actions.sync_issues.triggered.connect(self.show_sync_issues)
+        sync = self.sync
+        if sync is None or self.sync_issues is None:
+            return
+        sync.state_changed.connect(self._on_sync_state)
+        sync.status_changed.connect(self._on_sync_status)
+        sync.round_finished.connect(
+            lambda _summary: self.sync_status.set_last_round(sync.last_round_at)
+        )
+        sync.pulled_changes.connect(self._on_sync_pulled)
+        self.sync_status.issues_requested.connect(self.show_sync_issues)
+        self.sync_status.connect_requested.connect(self.ask_sync_password)
+        self.sync_issues.resolved.connect(self._on_issue_resolved)
+        self._events.deals_changed.connect(lambda _ids: sync.refresh_status())
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("crmdesk"))
@@ -171,6 +208,8 @@ class MainWindow(QMainWindow):
         if state:
             self.restoreState(QByteArray.fromBase64(state.encode("ascii")))
         self.reload()
+        if self.sync is not None:
+            self.sync.start()
 
     def reload(self) -> None:
         """Load the series, users and base currency again and refresh every board."""
@@ -229,6 +268,83 @@ class MainWindow(QMainWindow):
         self.currency_label.setText(
             self.tr("Base currency: {code}").format(code=currency)
         )
+
+    # Sync
+
+    def sync_now(self) -> None:
+        """Start a sync round now (F9); ask for the password first if it is needed."""
+        if self.sync is None:
+            return
+        if self.sync.state == "password_needed" and not self.ask_sync_password():
+            return
+        if not self.sync.sync_now() and self.sync.state == "not_configured":
+            self.statusBar().showMessage(
+                self.tr(
+                    "No sync server is set: enter one under File > Settings, Sync."
+                ),
+                10_000,
+            )
+
+    def ask_sync_password(self) -> bool:
+        """Ask for the sync server's password and store it; True when one was given.
+
+        Opened only by the user (Connect… or Sync now), never by a background
+        round.
+        """
+        if self.sync is None:
+            return False
+        password, accepted = QInputDialog.getText(
+            self,
+            self.tr("Connect to the sync server"),
+            self.tr("Password for the sync server:"),
+            QLineEdit.EchoMode.Password,
+        )
+        if not accepted or not password:
+            return False
+        if not self.sync.remember_password(password):
+            self.statusBar().showMessage(
+                self.tr(
+                    "No system keyring is available: the password is kept until "
+                    "crmdesk quits."
+                ),
+                10_000,
+            )
+        return True
+
+    def show_sync_issues(self) -> None:
+        """Show the sync issues panel (Shift+F9) and read the issues again."""
+        if self.sync_issues is None:
+            return
+        self.sync_issues.show()
+        self.sync_issues.raise_()
+        self.sync_issues.reload()
+
+    def _on_sync_state(self, state: str, reason: str) -> None:
+        self.sync_status.set_state(state, reason)
+        self.actions_.sync_now.setEnabled(state != "syncing")
+
+    def _on_sync_status(self, status: SyncStatus) -> None:
+        self.sync_status.set_status(status)
+        panel = self.sync_issues
+        if (
+            panel is not None
+            and panel.isVisible()
+            and status.open_issues != len(panel.issues())
+        ):
+            panel.reload()
+
+    def _on_sync_pulled(self) -> None:
+        # A round does not report which deals changed, so every view reloads.
+        self._events.series_changed.emit(None)
+        self._events.deals_changed.emit(
+            [self.detail.deal_id] if self.detail.deal_id is not None else []
+        )
+
+    def _on_issue_resolved(self, table_name: str, row_id: object) -> None:
+        if table_name == "opportunities" and isinstance(row_id, uuid.UUID):
+            self._events.deals_changed.emit([row_id])
+        else:
+            self._events.series_changed.emit(None)
 
     def _on_selection_changed(self, ids: list[uuid.UUID]) -> None:
         self.actions_.move_menu.setEnabled(bool(ids))
@@ -343,6 +459,8 @@ class MainWindow(QMainWindow):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._settings.set("phone_region", dialog.chosen_phone_region)
             self.apply_language_setting(dialog.chosen_language)
+            if self.sync is not None:
+                self.sync.settings_changed()
             # Totals depend on the base currency and rates, so boards load again.
             self.reload()
         dialog.deleteLater()

@@ -55,4 +55,21 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message numerus="yes">
+        <source>%n change(s) not sent</source>
+        <translation>
+            <numerusform>%n change not sent</numerusform>
+            <numerusform>%n changes not sent</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sync issue(s)</source>
+        <translation>
+            <numerusform>%n sync issue</numerusform>
+            <numerusform>%n sync issues</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

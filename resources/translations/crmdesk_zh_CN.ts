@@ -653,6 +653,22 @@
         <translation>本位币：{code}</translation>
     </message>
     <message>
+        <source>No sync server is set: enter one under File &gt; Settings, Sync.</source>
+        <translation>尚未设置同步服务器：请在“文件 &gt; 设置”的“同步服务器”中填写。</translation>
+    </message>
+    <message>
+        <source>Connect to the sync server</source>
+        <translation>连接同步服务器</translation>
+    </message>
+    <message>
+        <source>Password for the sync server:</source>
+        <translation>同步服务器密码：</translation>
+    </message>
+    <message>
+        <source>No system keyring is available: the password is kept until crmdesk quits.</source>
+        <translation>系统密钥环不可用：密码只保留到 crmdesk 退出为止。</translation>
+    </message>
+    <message>
         <source>Select cards on the board first</source>
         <translation>请先在看板上选择卡片</translation>
     </message>
@@ -1742,6 +1758,172 @@
     </message>
 </context>
 <context>
+    <name>SyncIssuesPanel</name>
+    <message>
+        <source>The sync issues could not be read: {error}</source>
+        <translation>无法读取同步问题：{error}</translation>
+    </message>
+    <message>
+        <source>The issue could not be resolved: {error}</source>
+        <translation>未能处理此问题：{error}</translation>
+    </message>
+    <message>
+        <source>Deal</source>
+        <translation>商机</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Checklist item</source>
+        <translation>检查清单项</translation>
+    </message>
+    <message>
+        <source>Stage history</source>
+        <translation>阶段历史</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果记录</translation>
+    </message>
+    <message>
+        <source>Probability revision</source>
+        <translation>赢率调整</translation>
+    </message>
+    <message>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>Also edited</source>
+        <translation>双方都修改过</translation>
+    </message>
+    <message>
+        <source>Deleted on the server</source>
+        <translation>已在服务器上删除</translation>
+    </message>
+    <message>
+        <source>Not permitted</source>
+        <translation>无权限</translation>
+    </message>
+    <message>
+        <source>No longer visible</source>
+        <translation>已不可见</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <source>Rejected with its group</source>
+        <translation>随同组更改被拒绝</translation>
+    </message>
+    <message>
+        <source>Parent deleted</source>
+        <translation>上级记录已删除</translation>
+    </message>
+    <message>
+        <source>Sync issues</source>
+        <translation>同步问题</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>表</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>No open sync issues.</source>
+        <translation>没有待处理的同步问题。</translation>
+    </message>
+    <message>
+        <source>&amp;Mine</source>
+        <translation>我的值(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Theirs</source>
+        <translation>服务器的值(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Base</source>
+        <translation>原值(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Keep theirs</source>
+        <translation>保留服务器的值(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Use mine</source>
+        <translation>使用我的值(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Restore</source>
+        <translation>恢复(&amp;R)</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message>
+        <source>Connect…</source>
+        <translation>连接…</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未同步</translation>
+    </message>
+    <message>
+        <source>Last sync: {time}</source>
+        <translation>上次同步：{time}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) not sent</source>
+        <translation>
+            <numerusform>%n 项更改未发送</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sync issue(s)</source>
+        <translation>
+            <numerusform>%n 个同步问题</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open the sync issues panel</source>
+        <translation>打开同步问题面板</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Offline: {reason}</source>
+        <translation>离线：{reason}</translation>
+    </message>
+    <message>
+        <source>Sync needs the server password</source>
+        <translation>同步需要服务器密码</translation>
+    </message>
+    <message>
+        <source>Sync server not configured</source>
+        <translation>未设置同步服务器</translation>
+    </message>
+    <message>
+        <source>Sync ready</source>
+        <translation>同步就绪</translation>
+    </message>
+</context>
+<context>
     <name>WindowActions</name>
     <message>
         <source>&amp;File</source>
@@ -1798,6 +1980,14 @@
     <message>
         <source>Move selected cards…</source>
         <translation>移动所选卡片…</translation>
+    </message>
+    <message>
+        <source>S&amp;ync now</source>
+        <translation>立即同步(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>Sync &amp;issues</source>
+        <translation>同步问题(&amp;I)</translation>
     </message>
     <message>
         <source>Open &amp;log folder</source>

@@ -1,0 +1,1 @@
+"""The desktop side of sync: the round runner, status bar part and issues panel."""

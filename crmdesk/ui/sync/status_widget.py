@@ -1,0 +1,111 @@
+"""The sync part of the status bar: state, last sync, unsent changes, issues."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from crmdesk.ui.sync.runner import SyncStatus
+
+
+class SyncStatusWidget(QWidget):
+    """Labels for the status bar; the issue count is a button that opens the panel.
+
+    Signals:
+        issues_requested(): the user clicked the open-issues button.
+        connect_requested(): the user clicked Connect… after a password request.
+    """
+
+    issues_requested = Signal()
+    connect_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("syncState")
+        self.connect_button = QToolButton(self)
+        self.connect_button.setAutoRaise(True)
+        self.connect_button.clicked.connect(self.connect_requested)
+        self.last_label = QLabel(self)
+        self.pending_label = QLabel(self)
+        self.issues_button = QToolButton(self)
+        self.issues_button.setObjectName("syncIssuesButton")
+        self.issues_button.setAutoRaise(True)
+        self.issues_button.clicked.connect(self.issues_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        for widget in (
+            self.state_label,
+            self.connect_button,
+            self.last_label,
+            self.pending_label,
+            self.issues_button,
+        ):
+            layout.addWidget(widget)
+        self._state = "not_configured"
+        self._reason = ""
+        self._status: SyncStatus | None = None
+        self._last: datetime | None = None
+        self.retranslate()
+
+    def set_state(self, state: str, reason: str) -> None:
+        """Show the runner's state and, when offline, the failure reason."""
+        self._state = state
+        self._reason = reason
+        self.retranslate()
+
+    def set_status(self, status: SyncStatus) -> None:
+        """Show the counts and the last sync time read from the store."""
+        self._status = status
+        self.retranslate()
+
+    def set_last_round(self, when: datetime | None) -> None:
+        """Show ``when`` as the last sync when it is newer than the stored time."""
+        self._last = when
+        self.retranslate()
+
+    def last_sync(self) -> datetime | None:
+        """The newest of the stored last pull and the last round of this session."""
+        stored = self._status.last_sync if self._status else None
+        candidates = [when for when in (stored, self._last) if when is not None]
+        return max(candidates, key=lambda when: when.timestamp(), default=None)
+
+    def retranslate(self) -> None:
+        configured = self._state != "not_configured"
+        self.state_label.setText(self._state_text())
+        self.state_label.setToolTip(self._reason)
+        self.connect_button.setText(self.tr("Connect…"))
+        self.connect_button.setVisible(self._state == "password_needed")
+        last = self.last_sync()
+        if last is None:
+            last_text = self.tr("never")
+        else:
+            last_text = last.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.last_label.setText(self.tr("Last sync: {time}").format(time=last_text))
+        self.last_label.setVisible(configured)
+        pending = self._status.pending_changes if self._status else 0
+        self.pending_label.setText(self.tr("%n change(s) not sent", "", pending))
+        issues = self._status.open_issues if self._status else 0
+        self.issues_button.setText(self.tr("%n sync issue(s)", "", issues))
+        self.issues_button.setToolTip(self.tr("Open the sync issues panel"))
+        self.issues_button.setVisible(issues > 0)
+
+    def _state_text(self) -> str:
+        if self._state == "syncing":
+            return self.tr("Syncing…")
+        if self._state == "offline":
+            return self.tr("Offline: {reason}").format(reason=self._reason)
+        if self._state == "password_needed":
+            return self.tr("Sync needs the server password")
+        if self._state == "not_configured":
+            return self.tr("Sync server not configured")
+        return self.tr("Sync ready")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
