@@ -2,11 +2,11 @@
 
 Builds a demo store in a temporary folder (fixed seed and date, so every run
 shows the same deals), opens the main window with a deal's detail panel, the
-outcome dialog and the pipeline review window in English and in Simplified
-Chinese, grabs each with ``QWidget.grab()`` and writes PNG files to
-``docs/images/``. It runs on Qt's offscreen platform unless ``QT_QPA_PLATFORM``
-is set, so no display is needed; Chinese text needs a CJK font installed
-(fonts-noto-cjk on Debian).
+outcome dialog, the pipeline review window and the sync issues panel with the
+status bar in English and in Simplified Chinese, grabs each with
+``QWidget.grab()`` and writes PNG files to ``docs/images/``. It runs on Qt's
+offscreen platform unless ``QT_QPA_PLATFORM`` is set, so no display is needed.
+Chinese text needs a CJK font installed (fonts-noto-cjk on Debian).
 
 Usage: python scripts/make_screenshots.py [--out docs/images] [--deals 300]
 """
@@ -56,6 +56,7 @@ def shoot(out: Path, deals: int) -> int:
     paths.ensure()
     engine, sessions = open_store(paths.database)
     generate_demo(sessions, deals, seed=SEED, today=TODAY)
+    add_sync_issues(engine, sessions)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,6 +67,7 @@ def shoot(out: Path, deals: int) -> int:
             translators.install(language)
             settings = Settings.load(paths.config_dir)
             shots = Shots(app, runner, EventHub(), settings, translators, sessions)
+            shots.sync = offline_sync_runner(paths.data_dir, sessions)
             for name, path in shots.take_all(language, out).items():
                 print(f"{name}: {path} ({path.stat().st_size // 1024} KB)")
     finally:
@@ -73,6 +75,61 @@ def shoot(out: Path, deals: int) -> int:
         runner.shutdown()
         engine.dispose()
     return 0
+
+
+def add_sync_issues(engine, sessions) -> None:
+    """Record a last pull and two sync issues on demo deals, as a round would."""
+    from sqlalchemy import select
+
+    from crmdesk.storage.models import Opportunity
+    from crmdesk.sync import local
+
+    with sessions() as session:
+        deals = session.execute(
+            select(Opportunity.id, Opportunity.amount_minor, Opportunity.notes)
+            .order_by(Opportunity.title)
+            .limit(2)
+        ).all()
+    with engine.begin() as connection:
+        local.set_state(connection, "last_pull_at", "2025-06-16T09:30:00+00:00")
+        first, second = deals
+        local.add_issue(
+            connection,
+            kind="conflict",
+            table_name="opportunities",
+            row_id=first.id,
+            field="amount_minor",
+            mine=first.amount_minor + 1_500_000,
+            theirs=first.amount_minor + 500_000,
+            base=first.amount_minor,
+            message="amount_minor was changed on the server after your base "
+            "version; the server value stays",
+        )
+        local.add_issue(
+            connection,
+            kind="also_edited",
+            table_name="opportunities",
+            row_id=second.id,
+            field="notes",
+            mine="Demo booked for Thursday",
+            theirs="Principal asked for a second quote",
+            base=second.notes or "",
+            message="also edited by ann; the later edit (theirs) was kept",
+        )
+
+
+def offline_sync_runner(data_dir: Path, sessions):
+    """Return a sync runner on the real local status, whose rounds never run."""
+    from dataclasses import replace
+
+    from crmdesk.app import sync_hooks
+    from crmdesk.ui.sync.runner import RoundError, SyncRunner
+
+    def no_round():
+        raise RoundError("unreachable", "the screenshots run without a server")
+
+    hooks = sync_hooks(data_dir, sessions)
+    return SyncRunner(replace(hooks, is_configured=lambda: True, run_round=no_round))
 
 
 class Shots:
@@ -85,12 +142,18 @@ class Shots:
         self.settings = settings
         self.translators = translators
         self.sessions = sessions
+        self.sync = None
 
     def take_all(self, language: str, out: Path) -> dict[str, Path]:
         from crmdesk.ui.main_window import MainWindow
 
-        window = MainWindow(self.runner, self.events, self.settings, self.translators)
+        window = MainWindow(
+            self.runner, self.events, self.settings, self.translators, sync=self.sync
+        )
         window.start()
+        if self.sync is not None:
+            # No automatic round: the pictures show the state read from the store.
+            self.sync.timer.stop()
         # start() restores the geometry the previous language's window saved.
         window.resize(*WINDOW_SIZE)
         window.show()
@@ -98,15 +161,41 @@ class Shots:
         shots = {"board": self.board(window, language, out)}
         shots["outcome"] = self.outcome(window, language, out)
         shots["review"] = self.review(window, language, out)
+        if self.sync is not None:
+            shots["sync-status"] = self.save(
+                window.statusBar(), "sync-status", language, out
+            )
+            shots["sync-issues"] = self.sync_issues(window, language, out)
         window.close()
         window.deleteLater()
         self.settle()
+        if self.sync is not None:
+            self.sync.shutdown()
         return shots
+
+    def sync_issues(self, window, language: str, out: Path) -> Path:
+        from PySide6.QtCore import Qt
+
+        window.detail.hide()
+        window.show_sync_issues()
+        self.settle()
+        panel = window.sync_issues
+        for _ in range(50):
+            if panel.issues():
+                break
+            self.settle()
+        window.resizeDocks([panel], [330], Qt.Orientation.Vertical)
+        self.settle()
+        path = self.save(window, "sync-issues", language, out)
+        panel.hide()
+        return path
 
     def settle(self) -> None:
         """Let queued tasks, their callbacks and the layout finish."""
         for _ in range(3):
             self.runner.wait_idle(30_000)
+            while self.sync is not None and not self.sync.is_idle():
+                self.app.processEvents()
             self.app.processEvents()
 
     def save(self, widget, name: str, language: str, out: Path) -> Path:

@@ -161,7 +161,9 @@ class SyncIssuesPanel(QDockWidget):
         for row, issue in enumerate(self._issues):
             cells = (
                 self._table_text(issue.table_name),
-                str(issue.row_id)[:8],
+                # Ids are UUIDv7: the first digits are a timestamp that rows made
+                # together share, so the random last digits tell them apart.
+                "…" + issue.row_id.hex[-8:],
                 issue.field or "—",
                 self._kind_text(issue.kind),
             )
