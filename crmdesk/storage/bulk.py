@@ -36,6 +36,9 @@ from crmdesk.storage.types import UtcDateTime
 ROW_ID = "row_id"
 
 _Converter = Callable[[Any], Any]
+# Entries kept by each converter's cache of recent values, which pays off
+# because a bulk write repeats the same ids and instants many times.
+_CACHE_MAX = 50_000
 
 
 class _Plan:
@@ -190,26 +193,39 @@ def _converter(column: Column[Any], dialect: Dialect) -> _Converter | None:
 
 
 def _utc_datetime_text(processor: _Converter) -> _Converter:
+    # Equal instants have equal stored text, so the cache keys on the value.
+    texts: dict[datetime, str] = {}
+
     def convert(value: Any) -> Any:
-        if type(value) is not datetime:
-            return processor(value)
-        zone = value.tzinfo
-        if zone is None:
+        if type(value) is not datetime or value.tzinfo is None:
             # UtcDateTime raises for naive values, as the processor would.
             return processor(value)
-        if zone is not UTC:
-            value = value.astimezone(UTC)
-        # The SQLite DATETIME storage format: always six microsecond digits.
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        text = texts.get(value)
+        if text is None:
+            if len(texts) >= _CACHE_MAX:
+                texts.clear()
+            # The SQLite DATETIME storage format: always six microsecond digits.
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+            texts[value] = text
+        return text
 
     return convert
 
 
 def _uuid_hex(processor: _Converter) -> _Converter:
+    texts: dict[uuid.UUID, str] = {}
+
     def convert(value: Any) -> Any:
-        if type(value) is uuid.UUID:
-            return value.hex
-        return processor(value)
+        if type(value) is not uuid.UUID:
+            return processor(value)
+        text = texts.get(value)
+        if text is None:
+            if len(texts) >= _CACHE_MAX:
+                texts.clear()
+            text = value.hex
+            texts[value] = text
+        return text
 
     return convert
 
