@@ -12,7 +12,6 @@ does not cover, take the Core path.
 
 from __future__ import annotations
 
-import operator
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -42,33 +41,43 @@ _CACHE_MAX = 50_000
 
 
 class _Plan:
-    """A compiled statement and how to turn one row mapping into its parameters.
+    """A compiled statement and the function that turns a row into its parameters.
 
-    ``keys`` are the row keys in parameter order, ``slots`` the positions among
-    them that need a conversion, and ``defaults`` the (final position, value)
-    pairs of omitted columns, in rising position order.
+    ``sources`` has one entry per parameter: the row key and the converter of a
+    given value (None when the value passes as it is), or None and the value
+    of an omitted column's default.
     """
 
     def __init__(
-        self,
-        sql: str,
-        keys: tuple[str, ...],
-        slots: list[tuple[int, _Converter]],
-        defaults: list[tuple[int, Any]],
+        self, sql: str, sources: list[tuple[str | None, _Converter | None, Any]]
     ) -> None:
         self.sql = sql
-        self.get = operator.itemgetter(*keys)
-        self.single = len(keys) == 1
-        self.slots = slots
-        self.defaults = defaults
+        self.parameters = _row_function(sources)
 
-    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        values = [self.get(row)] if self.single else list(self.get(row))
-        for index, convert in self.slots:
-            values[index] = convert(values[index])
-        for index, value in self.defaults:
-            values.insert(index, value)
-        return tuple(values)
+
+def _row_function(
+    sources: list[tuple[str | None, _Converter | None, Any]],
+) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """Generate ``row -> (parameter, ...)`` as one tuple expression.
+
+    A generated function builds a row's tuple in one expression, which took
+    about half the time of a loop over the columns.
+    """
+    namespace: dict[str, Any] = {}
+    parts: list[str] = []
+    for index, (key, convert, default) in enumerate(sources):
+        if key is None:
+            namespace[f"default_{index}"] = default
+            parts.append(f"default_{index}")
+        elif convert is None:
+            parts.append(f"row[{key!r}]")
+        else:
+            namespace[f"convert_{index}"] = convert
+            parts.append(f"convert_{index}(row[{key!r}])")
+    source = f"def parameters(row):\n    return ({', '.join(parts)},)\n"
+    exec(source, namespace)
+    function: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["parameters"]
+    return function
 
 
 _PLANS: dict[tuple[str, str, Table, str, tuple[str, ...]], _Plan | None] = {}
@@ -149,10 +158,8 @@ def _compile_plan(
     names = compiled.positiontup
     if not compiled.positional or names is None or not set(keys) <= set(names):
         return None
-    sources: list[str] = []
-    slots: list[tuple[int, _Converter]] = []
-    defaults: list[tuple[int, Any]] = []
-    for index, name in enumerate(names):
+    sources: list[tuple[str | None, _Converter | None, Any]] = []
+    for name in names:
         column = (
             table.c.id if kind == "update" and name == ROW_ID else table.c.get(name)
         )
@@ -160,16 +167,14 @@ def _compile_plan(
             return None
         convert = _converter(column, dialect)
         if name in keys:
-            if convert is not None:
-                slots.append((len(sources), convert))
-            sources.append(name)
+            sources.append((name, convert, None))
             continue
         default = column.default
         if default is None or not default.is_scalar:
             return None
         value = default.arg  # type: ignore[attr-defined]
-        defaults.append((index, value if convert is None else convert(value)))
-    return _Plan(compiled.string, tuple(sources), slots, defaults)
+        sources.append((None, None, value if convert is None else convert(value)))
+    return _Plan(compiled.string, sources)
 
 
 def _converter(column: Column[Any], dialect: Dialect) -> _Converter | None:
