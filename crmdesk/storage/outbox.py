@@ -23,6 +23,7 @@ import enum
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -66,12 +67,28 @@ def _uuid_text(value: uuid.UUID) -> str:
     return text
 
 
+# The same for instants already in UTC, which repeat as often in an import.
+_UTC_TEXT: dict[datetime, str] = {}
+
+
+def _utc_text(value: datetime) -> str:
+    text = _UTC_TEXT.get(value)
+    if text is None:
+        if len(_UTC_TEXT) >= _UUID_TEXT_MAX:
+            _UTC_TEXT.clear()
+        text = value.isoformat()
+        _UTC_TEXT[value] = text
+    return text
+
+
 def _jsonable(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN_TYPES:
         return value
     if kind is uuid.UUID:
         return _uuid_text(value)
+    if kind is datetime and value.tzinfo is UTC:
+        return _utc_text(value)
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, uuid.UUID):
@@ -116,13 +133,35 @@ def insert_changes(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
     Every journaled column is present; a column missing from ``values`` is None,
     as for an ORM row whose attribute was never set.
     """
-    get = values.get
-    plain = _PLAIN_TYPES
-    changes: dict[str, Any] = {}
-    for key in journaled_columns(model):
-        value = get(key)
-        changes[key] = value if type(value) in plain else _jsonable(value)
-    return changes
+    build = _INSERT_CHANGES.get(model)
+    if build is None:
+        build = _insert_changes_function(journaled_columns(model))
+        _INSERT_CHANGES[model] = build
+    return build(values)
+
+
+_INSERT_CHANGES: dict[type[Base], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _insert_changes_function(
+    keys: tuple[str, ...],
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Generate ``values -> changes`` for ``keys`` as one dict display.
+
+    The generated function passes plain values through without a call, which
+    made it about twice as fast as a loop calling ``_jsonable`` per column.
+    """
+    items = ", ".join(
+        f"{key!r}: (value if type(value := get({key!r})) in plain else jsonable(value))"
+        for key in keys
+    )
+    source = (
+        f"def insert_changes(values):\n    get = values.get\n    return {{{items}}}\n"
+    )
+    namespace: dict[str, Any] = {"plain": _PLAIN_TYPES, "jsonable": _jsonable}
+    exec(source, namespace)
+    function: Callable[[dict[str, Any]], dict[str, Any]] = namespace["insert_changes"]
+    return function
 
 
 def _changed_columns(row: Base, *, all_columns: bool) -> dict[str, Any]:
