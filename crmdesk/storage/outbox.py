@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy import Connection, event, insert, inspect, select, update
@@ -49,6 +50,31 @@ _TABLE_ORDER = {
 _PLAIN_TYPES = frozenset({type(None), str, int, float, bool})
 # One encoder for every entry: json.dumps would build a new one per call.
 _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+# The C encoder behind _JSON.encode, built once with the same settings. Building
+# it took a fifth of each encode of a 20-column row. Without circular-reference
+# markers, which the flat ``changes`` objects do not need.
+_C_ENCODER = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None,
+        _JSON.default,
+        encode_basestring,
+        None,
+        _JSON.key_separator,
+        _JSON.item_separator,
+        True,
+        False,
+        True,
+    )
+)
+
+
+def _encode(values: dict[str, Any]) -> str:
+    """Return ``values`` as JSON text, the same as ``_JSON.encode`` returns it."""
+    if _C_ENCODER is None:
+        return _JSON.encode(values)
+    return "".join(_C_ENCODER(values, 0))
 
 
 # The text of recently converted UUIDs: an import converts each deal, stage and
@@ -355,11 +381,11 @@ def journal_entry(
         "table_name": table_name,
         "row_id": row_id,
         "operation": operation,
-        "changes": _JSON.encode(changes),
+        "changes": _encode(changes),
         "created_at": now,
         "mutation_id": new_id(),
         "base_version": base_version,
-        "base_values": _JSON.encode(base_values) if base_values else "{}",
+        "base_values": _encode(base_values) if base_values else "{}",
     }
 
 
