@@ -381,19 +381,24 @@ class StageBatch:
         """
         self.session.flush()
         connection = self.session.connection()
+        new_rows: dict[type[Base], list[dict[str, Any]]] = {
+            model: [] for model in _INSERT_ORDER
+        }
+        changed_rows: dict[type[Base], list[tuple[uuid.UUID, _Row]]] = {
+            model: [] for model in _UPDATED_COLUMNS
+        }
+        for (model, row_id), row in self._rows.items():
+            if row.new:
+                new_rows[model].append(row.values)
+            else:
+                changed_rows[model].append((row_id, row))
         for model in _INSERT_ORDER:
-            rows = [
-                row.values
-                for (row_model, _id), row in self._rows.items()
-                if row_model is model and row.new
-            ]
-            insert_rows(connection, _table(model), rows)
+            insert_rows(connection, _table(model), new_rows[model])
         for model, columns in _UPDATED_COLUMNS.items():
             table = _table(model)
             updates = [
                 {ROW_ID: row_id, **{key: row.values[key] for key in columns}}
-                for (row_model, row_id), row in self._rows.items()
-                if row_model is model and not row.new
+                for row_id, row in changed_rows[model]
             ]
             update_rows(connection, table, updates)
             for update_row in updates:
