@@ -51,6 +51,7 @@ from crmdesk.services.imports.writer import (
     DealWriter,
     RowRejectedError,
     RowStatus,
+    collection_paused,
     event_time,
 )
 from crmdesk.services.playbooks import (
@@ -397,6 +398,7 @@ class _RowReader:
         )
 
 
+@collection_paused()
 def import_deals(
     session: Session,
     csv_path: Path,

@@ -60,6 +60,7 @@ from crmdesk.services.imports.writer import (
     DealWriter,
     RowRejectedError,
     RowStatus,
+    collection_paused,
     event_time,
 )
 from crmdesk.services.playbooks import (
@@ -661,6 +662,7 @@ def _assign_changed(row: object, fields: Mapping[str, object], at: datetime) -> 
         row.updated_at = at
 
 
+@collection_paused()
 def import_maven(
     session: Session, path: Path, actor: Actor, *, report_path: Path | None = None
 ) -> ImportResult:
@@ -678,6 +680,7 @@ def import_maven(
     return _MavenImport(session, maven_folder(path), actor).run(report_path)
 
 
+@collection_paused()
 def import_maven_store(
     database: Path, path: Path, *, report_path: Path | None = None
 ) -> ImportResult:
