@@ -35,8 +35,8 @@ from crmdesk.storage.types import UtcDateTime
 ROW_ID = "row_id"
 
 _Converter = Callable[[Any], Any]
-# Entries kept by each converter's cache of recent values, which pays off
-# because a bulk write repeats the same ids and instants many times.
+# Entries kept by the cache of recent instants' text, which pays off because a
+# bulk write repeats the same instants many times.
 _CACHE_MAX = 50_000
 
 
@@ -219,18 +219,12 @@ def _utc_datetime_text(processor: _Converter) -> _Converter:
 
 
 def _uuid_hex(processor: _Converter) -> _Converter:
-    texts: dict[uuid.UUID, str] = {}
-
     def convert(value: Any) -> Any:
         if type(value) is not uuid.UUID:
             return processor(value)
-        text = texts.get(value)
-        if text is None:
-            if len(texts) >= _CACHE_MAX:
-                texts.clear()
-            text = value.hex
-            texts[value] = text
-        return text
+        # What UUID.hex returns (CPython 3.11), without the property call.
+        # Percent formatting took two thirds of the time of an f-string here.
+        return "%032x" % value.int  # noqa: UP031
 
     return convert
 
