@@ -59,6 +59,9 @@ def test_new_id_is_uuid7_near_clock() -> None:
     assert key.version == 7
     assert key.variant == uuid.RFC_4122
     assert key.int >> 80 >= before
+    assert uuid.UUID(str(key)) == key
+    assert hash(uuid.UUID(str(key))) == hash(key)
+    assert key.is_safe is uuid.SafeUUID.unknown
 
 
 def test_new_id_unique_and_sorted() -> None:
