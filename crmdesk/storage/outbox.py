@@ -50,9 +50,9 @@ _TABLE_ORDER = {
 _PLAIN_TYPES = frozenset({type(None), str, int, float, bool})
 # One encoder for every entry: json.dumps would build a new one per call.
 _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
-# The C encoder behind _JSON.encode, built once with the same settings. Building
-# it took a fifth of each encode of a 20-column row. Without circular-reference
-# markers, which the flat ``changes`` objects do not need.
+# The C encoder behind _JSON.encode, built once with the same settings, because
+# building it took a fifth of each encode of a 20-column row. It keeps no
+# circular-reference markers: journal values are flat and never cyclic.
 _C_ENCODER = (
     None
     if c_make_encoder is None

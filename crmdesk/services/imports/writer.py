@@ -127,11 +127,11 @@ def collection_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a bulk import.
 
     An import keeps hundreds of thousands of new dicts and objects alive until
-    its batch is written, so the collector ran full collections over them
-    again and again: about a fifth of the Maven import's time (3.8 s with it,
-    3.1 s without, on a 2-core machine). Reference counting still frees
-    objects during the pause; only reference cycles wait for the next
-    collection. Usable as a decorator.
+    its batch is written, and the collector ran full collections over them
+    again and again. That was about a fifth of the Maven import's time (3.8 s
+    with it and 3.1 s without, one run each on a 2-core machine). Reference
+    counting still frees objects during the pause, and only reference cycles
+    wait for the next collection. Usable as a decorator.
     """
     was_enabled = gc.isenabled()
     gc.disable()
