@@ -78,18 +78,20 @@ def _encode(values: dict[str, Any]) -> str:
 
 
 # The text of recently converted UUIDs: an import converts each deal, stage and
-# user id many times, and a lookup costs a sixth of str(). Cleared when full.
-_UUID_TEXT: dict[uuid.UUID, str] = {}
+# user id many times, and a lookup costs a sixth of str(). Keyed by the 128-bit
+# integer, whose hash is computed in C, unlike UUID.__hash__. Cleared when full.
+_UUID_TEXT: dict[int, str] = {}
 _UUID_TEXT_MAX = 100_000
 
 
 def _uuid_text(value: uuid.UUID) -> str:
-    text = _UUID_TEXT.get(value)
+    number = value.int
+    text = _UUID_TEXT.get(number)
     if text is None:
         if len(_UUID_TEXT) >= _UUID_TEXT_MAX:
             _UUID_TEXT.clear()
         text = str(value)
-        _UUID_TEXT[value] = text
+        _UUID_TEXT[number] = text
     return text
 
 
