@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -10,16 +11,25 @@ from babel.numbers import get_currency_precision, is_currency
 
 from crmdesk.domain.errors import ValidationError
 
+# Babel rebuilds its currency list on each lookup; an import of thousands of
+# deals asks about the same few codes again and again, so answers are cached.
 
+
+@functools.cache
 def currency_exponent(currency: str) -> int:
     """Return the number of minor-unit digits of a currency (USD 2, JPY 0)."""
     return int(get_currency_precision(currency))
 
 
+@functools.cache
+def _is_currency(code: str) -> bool:
+    return bool(is_currency(code))
+
+
 def check_currency(code: str) -> str:
     """Return the upper-case ISO 4217 code, or raise naming the bad value."""
     normalised = code.strip().upper()
-    if len(normalised) != 3 or not is_currency(normalised):
+    if len(normalised) != 3 or not _is_currency(normalised):
         raise ValidationError(
             f"invalid currency code {code!r}: use an ISO 4217 code such as CNY or USD"
         )
