@@ -14,14 +14,25 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Date, DateTime, String, Uuid
 
+from crmdesk.domain.ids import uuid_from_int
+
 RAW_UUID = String().with_variant(Uuid(), "postgresql")
 RAW_DATE = String().with_variant(Date(), "postgresql")
 RAW_TIME = String().with_variant(DateTime(), "postgresql")
 
 
 def parse_uuid(raw: object) -> uuid.UUID:
-    """Return the UUID of a raw key: 32 hex digits on SQLite, a UUID on PostgreSQL."""
-    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(hex=str(raw))
+    """Return the UUID of a raw key: 32 hex digits on SQLite, a UUID on PostgreSQL.
+
+    The hex text comes from the Uuid column type, which writes exactly 32 hex
+    digits, so it is converted without uuid.UUID's argument checks.
+    """
+    if isinstance(raw, uuid.UUID):
+        return raw
+    text = str(raw)
+    if len(text) != 32:
+        return uuid.UUID(hex=text)
+    return uuid_from_int(int(text, 16))
 
 
 def parse_date(raw: object) -> date | None:

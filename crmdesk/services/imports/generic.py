@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from crmdesk.config.memory import collection_paused
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.money import Money, check_currency
 from crmdesk.domain.playbook import OutcomeResult, StageKind
@@ -51,7 +52,6 @@ from crmdesk.services.imports.writer import (
     DealWriter,
     RowRejectedError,
     RowStatus,
-    collection_paused,
     event_time,
 )
 from crmdesk.services.playbooks import (

@@ -41,6 +41,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
+from crmdesk.config.memory import collection_paused
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.money import Money
 from crmdesk.domain.playbook import OutcomeResult, StageKind
@@ -60,7 +61,6 @@ from crmdesk.services.imports.writer import (
     DealWriter,
     RowRejectedError,
     RowStatus,
-    collection_paused,
     event_time,
 )
 from crmdesk.services.playbooks import (

@@ -13,10 +13,8 @@ step, the row is reported and nothing of it is written.
 
 from __future__ import annotations
 
-import gc
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -120,26 +118,6 @@ def event_time(day: date, step: int = 0) -> datetime:
     deal on the same day (created, then moved) keep their order in the history.
     """
     return datetime.combine(day, time(12, 0), tzinfo=UTC) + timedelta(seconds=step)
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a bulk import.
-
-    An import keeps hundreds of thousands of new dicts and objects alive until
-    its batch is written, and the collector ran full collections over them
-    again and again. That was about a fifth of the Maven import's time (3.8 s
-    with it and 3.1 s without, one run each on a 2-core machine). Reference
-    counting still frees objects during the pause, and only reference cycles
-    wait for the next collection. Usable as a decorator.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def describe_rejections(rejections: list[Rejection]) -> str:
