@@ -1760,6 +1760,10 @@
 <context>
     <name>SyncIssuesPanel</name>
     <message>
+        <source>{amount} ({minor} in minor units)</source>
+        <translation>{amount}（最小货币单位 {minor}）</translation>
+    </message>
+    <message>
         <source>The sync issues could not be read: {error}</source>
         <translation>无法读取同步问题：{error}</translation>
     </message>
@@ -1790,6 +1794,58 @@
     <message>
         <source>Probability revision</source>
         <translation>赢率调整</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Actual amount</source>
+        <translation>实际金额</translation>
+    </message>
+    <message>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <source>Expected close</source>
+        <translation>预计成交日期</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Win probability</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
     </message>
     <message>
         <source>Conflict</source>

@@ -278,13 +278,13 @@ def test_issues_panel_resolves_issues(
     assert panel is not None
     assert [issue.id for issue in panel.issues()] == [amount, notes]
     assert panel.table.item(0, 0).text() == "Deal"
-    assert panel.table.item(0, 2).text() == "amount_minor"
+    assert panel.table.item(0, 2).text() == "Amount"
     assert panel.table.item(0, 3).text() == "Conflict"
 
     panel.select_issue(amount)
-    assert panel.mine_view.toPlainText() == "150000"
-    assert panel.theirs_view.toPlainText() == "90000"
-    assert panel.base_view.toPlainText() == "100000"
+    assert panel.mine_view.toPlainText() == "1,500.00 (150,000 in minor units)"
+    assert panel.theirs_view.toPlainText() == "900.00 (90,000 in minor units)"
+    assert panel.base_view.toPlainText() == "1,000.00 (100,000 in minor units)"
     assert panel.message_label.text() == "the amount changed on the server"
     assert panel.buttons["use_mine"].isVisibleTo(panel)
     assert panel.buttons["keep_theirs"].isVisibleTo(panel)

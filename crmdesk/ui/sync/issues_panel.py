@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -39,10 +39,23 @@ RESTORE = "restore"
 ACTIONS = (KEEP_THEIRS, USE_MINE, RESTORE)
 
 
-def value_text(value: Any) -> str:
-    """Format an issue value (JSON data) for reading: scalars plain, rest as JSON."""
+# Columns that hold money in minor units (cents, fen).
+MINOR_UNIT_FIELDS = {"amount_minor", "actual_amount_minor", "list_price_minor"}
+
+
+def value_text(value: Any, field: str | None = None) -> str:
+    """Format an issue value (JSON data) for reading: scalars plain, rest as JSON.
+
+    Money in minor units is shown in major units with two decimals, followed by
+    the stored number, because the issue does not carry the currency and a few
+    currencies (JPY) have no minor units.
+    """
     if value is None:
         return "—"
+    if field in MINOR_UNIT_FIELDS and isinstance(value, int):
+        return QCoreApplication.translate(
+            "SyncIssuesPanel", "{amount} ({minor} in minor units)"
+        ).format(amount=f"{value / 100:,.2f}", minor=f"{value:,}")
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
@@ -164,7 +177,7 @@ class SyncIssuesPanel(QDockWidget):
                 # Ids are UUIDv7: the first digits are a timestamp that rows made
                 # together share, so the random last digits tell them apart.
                 "…" + issue.row_id.hex[-8:],
-                issue.field or "—",
+                self._field_text(issue.field),
                 self._kind_text(issue.kind),
             )
             for column, text in enumerate(cells):
@@ -200,7 +213,8 @@ class SyncIssuesPanel(QDockWidget):
             (self.theirs_view, issue.theirs if issue else None),
             (self.base_view, issue.base if issue else None),
         ):
-            view.setPlainText(value_text(value) if issue else "")
+            field = issue.field if issue else None
+            view.setPlainText(value_text(value, field) if issue else "")
         self.message_label.setText(issue.message if issue else "")
         for action, button in self.buttons.items():
             button.setVisible(issue is not None and action in issue.actions)
@@ -247,6 +261,27 @@ class SyncIssuesPanel(QDockWidget):
             "probability_revisions": self.tr("Probability revision"),
         }
         return names.get(table_name, table_name)
+
+    def _field_text(self, field: str | None) -> str:
+        if not field:
+            return "—"
+        names = {
+            "amount_minor": self.tr("Amount"),
+            "actual_amount_minor": self.tr("Actual amount"),
+            "currency": self.tr("Currency"),
+            "expected_close": self.tr("Expected close"),
+            "stage_id": self.tr("Stage"),
+            "manual_probability": self.tr("Win probability"),
+            "notes": self.tr("Notes"),
+            "title": self.tr("Title"),
+            "owner_id": self.tr("Owner"),
+            "customer_id": self.tr("Customer"),
+            "name": self.tr("Name"),
+            "phone": self.tr("Phone"),
+            "email": self.tr("Email"),
+            "done": self.tr("Done"),
+        }
+        return names.get(field, field)
 
     def _kind_text(self, kind: str) -> str:
         kinds = {
