@@ -267,7 +267,7 @@ def run_report(args: argparse.Namespace, context: CliContext) -> int:
     lang = command_language(args, context)
     if args.report == "forecast" and not (args.close_from and args.close_to):
         # Without a window the forecast would add every win ever recorded to the
-        # open pipeline, a figure nobody means.
+        # open pipeline, which is not a forecast.
         raise ValidationError(
             "a forecast needs a close window: pass --from DATE and --to DATE, "
             "such as --from 2026-01-01 --to 2026-03-31"

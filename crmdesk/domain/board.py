@@ -19,7 +19,7 @@ from crmdesk.domain.playbook import LocalText, StageKind
 
 
 class Card(NamedTuple):
-    """What a board card shows of one deal; probability is the effective one.
+    """The fields of one deal that its board card shows, with the effective probability.
 
     A named tuple rather than a dataclass: a board builds ten thousand of them
     on open, and a tuple is several times cheaper to create.
@@ -123,7 +123,7 @@ def sum_in_base(
 
 @dataclass(frozen=True)
 class CardFilter:
-    """Which cards the board shows: by owner, expected close range and search text.
+    """The cards the board shows, selected by owner, expected close range and text.
 
     Empty fields do not filter. The close range is inclusive; cards with no
     expected close date are hidden when either bound is set.

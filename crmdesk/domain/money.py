@@ -12,7 +12,7 @@ from babel.numbers import get_currency_precision, is_currency
 from crmdesk.domain.errors import ValidationError
 
 # Babel rebuilds its currency list on each lookup; an import of thousands of
-# deals asks about the same few codes again and again, so answers are cached.
+# deals looks up the same few codes again and again, so results are cached.
 
 
 @functools.cache

@@ -21,7 +21,7 @@ SMALL_SAMPLE = 30
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """Which deals a report covers. Empty fields do not filter.
+    """The deals a report covers. Empty fields do not filter.
 
     ``close_from`` and ``close_to`` bound the expected close date, inclusive. For
     won and lost deals the actual close date of the outcome is used instead.
@@ -134,7 +134,7 @@ class ConversionRow:
     """A conversion cohort: the deals in ``stage`` when the period started.
 
     At the end of the period each deal of the cohort is counted once, by where it
-    stands then: in a later stage or won (moved), in the same stage (stayed), in
+    is then: in a later stage or won (moved), in the same stage (stayed), in
     an earlier open stage (moved back), or lost or deleted (dropped).
     """
 
