@@ -7,7 +7,7 @@ Run from the repository root::
 
 Each report (funnel, forecast, distribution, conversion, win rates by stage and
 by rep) is timed through ``crmdesk.services.reports`` and then computed again
-with pandas from the same SQLite file. Both sides answer from the store, so
+with pandas from the same SQLite file. Both sides read from the store, so
 both timings include reading the data: crmdesk runs its SQL, pandas reads the
 tables it needs with ``pd.read_sql`` over a ``sqlite3`` connection and computes
 the figures in data frames. Before timing, the script checks that both give the
@@ -460,7 +460,9 @@ def print_table(figures: list[Figure]) -> None:
     width = max(len(figure.name) for figure in figures)
     print(f"{'figure':<{width}}  {'median':>12}  {'target':<10}  met")
     for figure in figures:
-        met = "" if figure.met is None else ("yes" if figure.met else "NO")
+        met = ""
+        if figure.met is not None:
+            met = "yes" if figure.met else "NO"
         value = f"{figure.median:,.2f} {figure.unit}"
         print(f"{figure.name:<{width}}  {value:>12}  {figure.target:<10}  {met}")
 

@@ -207,7 +207,7 @@ def distribution(
     as_of: date,
     compare: tuple[date, ...] | None = None,
 ) -> Distribution:
-    """Each open stage's share of count and amount at the end of each date.
+    """Compute each open stage's share of count and amount at the end of each date.
 
     The state on a past date is rebuilt from stage history, with the amount as it
     was then. By default ``as_of`` is compared with the same day one month and
@@ -219,6 +219,7 @@ def distribution(
     money = _Money(session)
     dates = (as_of, *(compare or (months_earlier(as_of, 1), months_earlier(as_of, 12))))
     stages = _open_stages(session, report_filter.series_id)
+    open_ids = {stage.id for stage in stages}
     cells_by_stage: dict[uuid.UUID, list[DistributionCell]] = defaultdict(list)
     for day in dates:
         shares = [
@@ -230,7 +231,7 @@ def distribution(
                 report_filter.close_from,
                 report_filter.close_to,
             )
-            if share_row.stage_id in {stage.id for stage in stages}
+            if share_row.stage_id in open_ids
         ]
         counts = {stage.id: 0 for stage in stages}
         minor: dict[uuid.UUID, dict[str, int]] = {stage.id: {} for stage in stages}
@@ -283,7 +284,7 @@ def conversion(
     """Conversion cohorts of open stages over a period, one row per stage.
 
     The cohort of a stage is the deals in it when the period starts (at midnight
-    in the business time zone); each is classified once by where it stands when
+    in the business time zone); each is classified once by where it is when
     the period ends, however often it moved between. The close window of the
     filter does not apply: the period is the window. The counting runs in SQL;
     ``conversion_deals`` lists the deals behind a figure.
@@ -377,7 +378,7 @@ def win_rates(
 
     A closed deal is one whose current outcome is won or lost, with its close
     date in the filter's window. By stage, a deal counts for every stage its
-    history reached, once each; the stage's default rate stands beside it.
+    history reached, once each; the stage's default rate is shown beside it.
     """
     if by not in WIN_RATE_GROUPS:
         raise ValidationError(

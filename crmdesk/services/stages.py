@@ -56,7 +56,7 @@ from crmdesk.storage.models import (
 
 @dataclass(frozen=True)
 class OutcomeInput:
-    """What the outcome dialog collects when a deal enters a result stage.
+    """The outcome the dialog collects when a deal enters a result stage.
 
     ``actual_amount`` is in the major unit of the deal's currency (yuan, dollars).
     """
@@ -82,7 +82,7 @@ class MoveResult:
 
 @dataclass
 class BulkMoveResult:
-    """What a bulk move did: the moves applied and the deals rejected, with why."""
+    """The result of a bulk move: the moves applied and the deals rejected, with why."""
 
     moved: list[MoveResult] = field(default_factory=list)
     rejected: dict[uuid.UUID, MoveRejectedError] = field(default_factory=dict)
@@ -124,7 +124,7 @@ class ReasonFacts:
 
 @dataclass(frozen=True)
 class SeriesFacts:
-    """What planning needs of a series: its rules, live stages and reasons."""
+    """The facts of a series that planning needs: rules, live stages and reasons."""
 
     id: uuid.UUID
     name_en: str
@@ -234,7 +234,7 @@ class DealState:
 class MovePlan:
     """The rows one allowed move writes.
 
-    ``opportunity`` holds the deal's fields the move sets, ``history``,
+    ``opportunity`` contains the deal's fields the move sets, ``history``,
     ``outcome`` and ``revision`` the column values of new rows (ids included),
     and ``reopen`` the fields set on the reopened outcome
     ``result.reopened_outcome_id``.
@@ -339,8 +339,8 @@ def move_rejections(
     origin = None
     if deal.origin_stage_id is not None:
         origin = facts.positions.get(deal.origin_stage_id)
-    # Reopening is allowed by the rule just checked; where the deal may go is
-    # then decided as a move from the stage it was in before the result.
+    # The rule just checked allows the reopening. Where the deal may go is then
+    # decided as a move from the stage it was in before the result.
     reopening = current.kind.is_result and origin is not None
     if not rejections and reopening and origin is not None and target != origin:
         rejections = check_move(facts.rules, stages, origin, target, actions)
@@ -433,8 +433,8 @@ def latest_close_date(at: datetime) -> date:
 
 
 def _check_won_reason(facts: SeriesFacts, outcome: OutcomeInput) -> list[Rejection]:
-    """A won reason is optional; one that is given must be a won reason of the
-    series, with a note when the reason asks for one."""
+    """Check a won reason: it is optional, but one that is given must be a won
+    reason of the series, with a note when the reason requires one."""
     if outcome.reason_id is None:
         return []
     reason = facts.won_reasons.get(outcome.reason_id)
@@ -551,7 +551,7 @@ def plan_move(
                 expected_close = outcome.actual_date
                 fields["expected_close"] = expected_close
         if manual is not None:
-            # A manual rate estimates an open deal's chance; once the result is
+            # A manual rate estimates an open deal's chance. Once the result is
             # known it no longer applies, so a reopened deal starts from the
             # stage default.
             revision = revision_values(deal.id, None, "outcome recorded", actor)

@@ -203,7 +203,7 @@ def _changes_and_bases(
 
     Values are read from the instance state directly, because attribute access
     and attribute history cost several times more per column, and an import
-    journals tens of thousands of rows. ``committed_state`` holds the value each
+    journals tens of thousands of rows. ``committed_state`` contains the value each
     modified attribute had when it was loaded; an attribute set back to that
     value is not a change.
     """

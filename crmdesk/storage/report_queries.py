@@ -35,7 +35,7 @@ AnySelect = TypeVar("AnySelect", bound="Select[*tuple[Any, ...]]")
 
 
 class DealScope(NamedTuple):
-    """Which deals a query covers: series, team and current owner; None is all."""
+    """The deals a query covers: series, team and current owner; None is all."""
 
     series_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
@@ -43,7 +43,11 @@ class DealScope(NamedTuple):
 
 
 def _scoped(query: AnySelect, scope: DealScope) -> AnySelect:
-    query = query.where(Opportunity.deleted_at.is_(None))
+    return _in_scope(query.where(Opportunity.deleted_at.is_(None)), scope)
+
+
+def _in_scope(query: AnySelect, scope: DealScope) -> AnySelect:
+    """Restrict a query on opportunities to a series, team and owner."""
     if scope.series_id is not None:
         query = query.where(Opportunity.series_id == scope.series_id)
     if scope.team_id is not None:
@@ -195,7 +199,7 @@ def outcome_deal_ids(
 
 
 def _stage_at(instant: datetime) -> ScalarSelect[Any]:
-    """The stage a deal of the outer query stood in just before ``instant``."""
+    """Select the stage a deal of the outer query was in just before ``instant``."""
     latest = aliased(StageHistory)
     return (
         select(type_coerce(latest.to_stage_id, RAW_UUID))
@@ -362,13 +366,7 @@ def _scoped_any_time(
     query = query.where(
         (Opportunity.deleted_at.is_(None)) | (Opportunity.deleted_at >= instant)
     )
-    if scope.series_id is not None:
-        query = query.where(Opportunity.series_id == scope.series_id)
-    if scope.team_id is not None:
-        query = query.where(Opportunity.team_id == scope.team_id)
-    if scope.owner_id is not None:
-        query = query.where(Opportunity.owner_id == scope.owner_id)
-    return query
+    return _in_scope(query, scope)
 
 
 class ClosedCount(NamedTuple):

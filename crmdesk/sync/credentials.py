@@ -63,7 +63,7 @@ def parse_settings(url: str, user: str | None) -> ConnectionSettings:
         raise ValidationError(f"server URL {url!r} names no database: add /DATABASE")
     if parts.password:
         raise ValidationError(
-            "the server URL holds a password: remove it; crmdesk keeps passwords "
+            "the server URL contains a password: remove it; crmdesk keeps passwords "
             "in the system keyring, or reads PGPASSWORD or ~/.pgpass"
         )
     login = user or parts.username

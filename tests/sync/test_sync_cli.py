@@ -112,7 +112,7 @@ def test_sync_without_connect_says_what_to_do(capsys):
     [
         ("mysql://host/db", "ann", "invalid server URL"),
         ("postgresql://host", "ann", "names no database"),
-        ("postgresql://ann:secret@host/db", None, "holds a password"),
+        ("postgresql://ann:secret@host/db", None, "contains a password"),
         ("postgresql://host/db", None, "no login name"),
     ],
 )

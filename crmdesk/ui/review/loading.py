@@ -49,7 +49,7 @@ of bound parameters per statement."""
 
 @dataclass(frozen=True)
 class ReviewChoices:
-    """What the filter row offers: series, teams, reps and the base currency."""
+    """The choices of the filter row: series, teams, reps and the base currency."""
 
     series: list[SeriesRecord]
     teams: list[Choice]
@@ -69,7 +69,7 @@ def load_choices(session: Any) -> ReviewChoices:
 
 @dataclass(frozen=True)
 class ReviewRequest:
-    """Everything one refresh of the review asks for.
+    """The reports one refresh of the review requests.
 
     ``report_filter`` applies to every report; ``period`` only to conversion and
     ``as_of`` only to the distribution. ``win_rates_by`` is one of

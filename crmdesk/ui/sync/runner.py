@@ -35,7 +35,7 @@ START_DELAY_MS = 3000
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """What the status bar shows: unsent changes, open issues, last pull time."""
+    """The figures the status bar shows: unsent changes, open issues, last pull."""
 
     pending_changes: int
     open_issues: int
@@ -57,7 +57,7 @@ class RoundError(Exception):
     """A round that could not run; ``kind`` names the cause (see SyncError).
 
     Kinds the UI treats specially: ``not_configured`` (no server set) and
-    ``password_needed`` (the server asked for a password nobody supplied).
+    ``password_needed`` (the server requested a password and none was given).
     """
 
     def __init__(self, kind: str, message: str) -> None:
@@ -222,7 +222,7 @@ class SyncRunner(QObject):
         self._submit(lambda: self.hooks.resolve(issue_id, action), done, on_failure)
 
     def remember_password(self, password: str) -> bool:
-        """Store a password for the next rounds; False when no keyring holds it."""
+        """Store a password for the next rounds; return False when it was not stored."""
         if self.hooks.remember_password is None:
             return False
         return self.hooks.remember_password(password)
