@@ -52,6 +52,10 @@ from crmdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
+DEFAULT_WIDTH, DEFAULT_HEIGHT = 1280, 800
+MIN_WIDTH, MIN_HEIGHT = 640, 400
+"""A restored window smaller than this gets the default size instead."""
+
 
 @dataclass(frozen=True)
 class _Workspace:
@@ -134,7 +138,7 @@ class MainWindow(QMainWindow):
 
         self._connect()
         self.retranslate()
-        self.resize(1280, 800)
+        self.resize(DEFAULT_WIDTH, DEFAULT_HEIGHT)
 
     def _connect(self) -> None:
         actions = self.actions_
@@ -204,6 +208,11 @@ class MainWindow(QMainWindow):
         geometry = self._settings.get("window_geometry")
         if geometry:
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        if self.width() < MIN_WIDTH or self.height() < MIN_HEIGHT:
+            # A window saved while squeezed (a small screen, a crash mid-resize)
+            # would come back with no room for the board.
+            width = max(self.width(), DEFAULT_WIDTH)
+            self.resize(width, max(self.height(), DEFAULT_HEIGHT))
         state = self._settings.get("window_state")
         if state:
             self.restoreState(QByteArray.fromBase64(state.encode("ascii")))

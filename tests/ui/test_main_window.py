@@ -281,3 +281,23 @@ def test_qdate_sentinel_is_empty(qtbot):
     assert edit._edit.date() == QDate(2025, 2, 3)
     edit.clear()
     assert edit.value() is None
+
+
+def test_squeezed_geometry_gets_default_size(
+    qtbot, runner, events, shell_settings, shell_translators
+):
+    from crmdesk.ui.main_window import MainWindow
+
+    small = MainWindow(runner, events, shell_settings, shell_translators)
+    qtbot.addWidget(small)
+    small.resize(500, 180)
+    geometry = small.saveGeometry().toBase64().data().decode("ascii")
+    shell_settings.set("window_geometry", geometry)
+
+    window = MainWindow(runner, events, shell_settings, shell_translators)
+    qtbot.addWidget(window)
+    window.start()
+    assert runner.wait_idle()
+
+    assert window.width() >= 1280
+    assert window.height() >= 800
