@@ -74,6 +74,19 @@ class ChecklistActionDef:
 
 
 @dataclass(frozen=True)
+class ApprovalTypeDef:
+    """A process that entering a stage starts, such as a price pre-approval.
+
+    The rep's team lead decides it. ``blocks_promotion`` means a deal may not
+    leave the stage forward until the request is approved.
+    """
+
+    key: str
+    name: LocalText
+    blocks_promotion: bool = True
+
+
+@dataclass(frozen=True)
 class StageDef:
     """One stage of a series, in order, with its default win probability in percent."""
 
@@ -83,6 +96,7 @@ class StageDef:
     default_probability: int
     exit_criterion: LocalText = LocalText("", "")
     checklist: tuple[ChecklistActionDef, ...] = ()
+    approvals: tuple[ApprovalTypeDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,9 +148,22 @@ class SeriesDef:
     currency: str = "CNY"
 
 
+class Intake(StrEnum):
+    """How new business enters: through a leads inbox, or as customer records."""
+
+    LEADS = "leads"
+    CUSTOMERS = "customers"
+
+
 @dataclass(frozen=True)
 class Playbook:
-    """A whole playbook: lifecycle states and the series that move customers along."""
+    """A whole playbook: lifecycle states and the series that move customers along.
+
+    A playbook without series tracks customer states alone, on a board of
+    customers by state. ``intake`` says whether reps start from leads (screened,
+    then converted to customers) or register customers directly; both paths stay
+    available, and ``intake`` picks the one the interface offers first.
+    """
 
     key: str
     name: LocalText
@@ -144,4 +171,5 @@ class Playbook:
     states: tuple[CustomerStateDef, ...]
     series: tuple[SeriesDef, ...]
     base_currency: str = "CNY"
+    intake: Intake = Intake.LEADS
     source: str = field(default="", compare=False)

@@ -19,8 +19,10 @@ from pathlib import Path
 from crmdesk.domain.errors import NotFoundError, ValidationError
 from crmdesk.domain.money import check_currency
 from crmdesk.domain.playbook import (
+    ApprovalTypeDef,
     ChecklistActionDef,
     CustomerStateDef,
+    Intake,
     OutcomeResult,
     Playbook,
     ReasonDef,
@@ -40,6 +42,7 @@ _ROOT_KEYS = (
     "name_zh",
     "version",
     "base_currency",
+    "intake",
     "states",
     "series",
 )
@@ -66,8 +69,10 @@ _STAGE_KEYS = (
     "exit_criterion_en",
     "exit_criterion_zh",
     "checklist",
+    "approvals",
 )
 _ACTION_KEYS = ("key", "name_en", "name_zh", "required", "activity")
+_APPROVAL_KEYS = ("key", "name_en", "name_zh", "blocks_promotion")
 _REASON_KEYS = ("key", "name_en", "name_zh", "result", "note_required")
 
 _RESULT_PROBABILITY = {StageKind.WON: 100, StageKind.LOST: 0}
@@ -149,6 +154,7 @@ def parse_playbook(text: str, source_name: str) -> Playbook:
     name = root.local_text("name")
     version = root.integer("version", required=True, minimum=1) or 0
     base_currency = _read_currency(root, "base_currency", default=None)
+    intake = _read_intake(root)
     states = _read_states(root, problems)
     series = _read_all_series(root, states, base_currency, problems)
     if problems:
@@ -160,6 +166,7 @@ def parse_playbook(text: str, source_name: str) -> Playbook:
         states=states,
         series=series,
         base_currency=base_currency,
+        intake=intake,
         source=source_name,
     )
 
@@ -221,6 +228,21 @@ def _read_currency(table: TableReader, key: str, default: str | None) -> str:
             f"invalid currency code {raw!r}: use an ISO 4217 code such as CNY or USD",
         )
         return ""
+
+
+def _read_intake(root: TableReader) -> Intake:
+    raw = root.text("intake", required=False)
+    if raw is None:
+        return Intake.LEADS
+    try:
+        return Intake(raw)
+    except ValueError:
+        root.problem(
+            "intake",
+            f"invalid intake {raw!r}: use leads (a leads inbox first) or customers "
+            "(reps register customers directly)",
+        )
+        return Intake.LEADS
 
 
 def _read_states(
@@ -377,6 +399,13 @@ def _read_stage(
             f"the {kind.value} stage has a checklist, but checklist actions gate "
             "only open stages: move the actions to an open stage",
         )
+    approvals = _read_approvals(table, problems)
+    if kind.is_result and approvals:
+        table.problem(
+            "approvals",
+            f"the {kind.value} stage has approvals, but approvals start only on "
+            "open stages: move them to an open stage",
+        )
     return StageDef(
         key=key,
         name=name,
@@ -384,6 +413,7 @@ def _read_stage(
         default_probability=probability,
         exit_criterion=exit_criterion,
         checklist=checklist,
+        approvals=approvals,
     )
 
 
@@ -439,6 +469,31 @@ def _read_checklist(
             )
         )
     return tuple(actions)
+
+
+def _read_approvals(
+    stage: TableReader, problems: list[PlaybookProblem]
+) -> tuple[ApprovalTypeDef, ...]:
+    approvals: list[ApprovalTypeDef] = []
+    seen: dict[str, str] = {}
+    for path, data in stage.tables("approvals", required=False):
+        table = TableReader(data, path, _APPROVAL_KEYS, problems)
+        key = table.key("key")
+        if key and key in seen:
+            table.problem(
+                "key",
+                f"duplicate approval key {key!r} (also at {seen[key]}): "
+                "give each approval of a stage its own key",
+            )
+        seen.setdefault(key, path)
+        approvals.append(
+            ApprovalTypeDef(
+                key=key,
+                name=table.local_text("name"),
+                blocks_promotion=table.flag("blocks_promotion", True),
+            )
+        )
+    return tuple(approvals)
 
 
 def _check_stage_order(

@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import operator
 import random
 import uuid
 from collections.abc import Sequence
@@ -45,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Table, Uuid, delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmdesk.domain.errors import ValidationError
@@ -67,6 +66,7 @@ from crmdesk.services.workspace import (
     set_setting,
 )
 from crmdesk.storage import playbook_repo
+from crmdesk.storage.bulk import insert_rows
 from crmdesk.storage.models import (
     Base,
     ChecklistItem,
@@ -78,7 +78,6 @@ from crmdesk.storage.models import (
     Product,
     StageHistory,
 )
-from crmdesk.storage.types import UtcDateTime
 
 log = logging.getLogger(__name__)
 
@@ -426,71 +425,6 @@ def _insert_deal_rows(session: Session, batch: DealRows) -> None:
 def _bulk_insert(
     session: Session, model: type[Base], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert rows with one ``executemany``; the ORM journal does not see it.
-
-    SQLAlchemy's per-row parameter processing took most of the generation time,
-    so the values are converted here with one plain function per column and the
-    statement compiled by Core runs on the driver directly. ``_check_converters``
-    compares the conversions with SQLAlchemy's own bind processing first.
-    """
-    if not rows:
-        return
+    """Insert rows with one ``executemany``; the ORM journal does not see it."""
     table: Table = model.__table__  # type: ignore[assignment]
-    columns = list(rows[0])
-    statement = insert(table).compile(
-        dialect=session.get_bind().dialect,
-        column_keys=columns,
-    )
-    converters = [_converter(table.c[name].type) for name in columns]
-    _check_converters(session, table, columns, converters, rows[0])
-    order = statement.positiontup or []
-    if order != columns:
-        raise RuntimeError(f"unexpected parameter order {order} for {table.name}")
-    values = [
-        tuple(
-            value if convert is None or value is None else convert(value)
-            for convert, value in zip(converters, row.values(), strict=True)
-        )
-        for row in rows
-    ]
-    session.connection().exec_driver_sql(str(statement), values)
-
-
-def _utc_text(value: datetime) -> str:
-    """Return a UTC instant the way ``UtcDateTime`` stores it in SQLite."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _converter(column_type: Any) -> Any:
-    if isinstance(column_type, Uuid):
-        return operator.attrgetter("hex")
-    if isinstance(column_type, UtcDateTime):
-        return _utc_text
-    if isinstance(column_type, Date):
-        return date.isoformat
-    if isinstance(column_type, Boolean):
-        return int
-    return None
-
-
-def _check_converters(
-    session: Session,
-    table: Any,
-    columns: list[str],
-    converters: list[Any],
-    sample: dict[str, Any],
-) -> None:
-    """Raise when a conversion differs from SQLAlchemy's for the sample row."""
-    dialect = session.get_bind().dialect
-    for name, convert in zip(columns, converters, strict=True):
-        value = sample[name]
-        if convert is None or value is None:
-            continue
-        column_type = table.c[name].type
-        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-        wanted = processor(value) if processor else value
-        if convert(value) != wanted:
-            raise RuntimeError(
-                f"demo conversion of {table.name}.{name} gives {convert(value)!r}, "
-                f"SQLAlchemy gives {wanted!r}"
-            )
+    insert_rows(session.connection(), table, rows)

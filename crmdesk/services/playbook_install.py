@@ -33,6 +33,7 @@ from crmdesk.services.workspace import (
 )
 from crmdesk.storage import playbook_repo
 from crmdesk.storage.models import (
+    ApprovalType,
     ChecklistAction,
     CustomerState,
     PlaybookRow,
@@ -93,6 +94,7 @@ def install_playbook(session: Session, playbook: Playbook) -> PlaybookRow:
         base_currency=playbook.base_currency,
         source=playbook.source,
         digest=playbook_digest(playbook),
+        intake=playbook.intake.value,
     )
     session.flush()
     state_ids = _install_states(writer, row, playbook)
@@ -249,7 +251,7 @@ def _install_series(
         stages = stages_by_series[series_row.id]
         writer.soft_delete_missing(stages, ())
         writer.soft_delete_missing(reasons_by_series[series_row.id], ())
-        _soft_delete_actions(writer, list(stages.values()))
+        _soft_delete_stage_children(writer, list(stages.values()))
     for series, series_row in rows:
         _install_reasons(writer, series, series_row, reasons_by_series[series_row.id])
         _install_stages(writer, series, series_row, stages_by_series[series_row.id])
@@ -300,7 +302,7 @@ def _install_stages(
         rows.append((stage, row))
     removed = writer.soft_delete_missing(existing, (s.key for s in series.stages))
     writer.session.flush()
-    _soft_delete_actions(writer, removed)
+    _soft_delete_stage_children(writer, removed)
 
     stage_ids = [row.id for _, row in rows]
     actions: dict[uuid.UUID, dict[str, ChecklistAction]] = defaultdict(dict)
@@ -323,14 +325,42 @@ def _install_stages(
                 position=position,
             )
         writer.soft_delete_missing(existing_actions, (a.key for a in stage.checklist))
+    _install_approval_types(writer, rows)
 
 
-def _soft_delete_actions(writer: _Writer, stages: list[Stage]) -> None:
+def _install_approval_types(
+    writer: _Writer, rows: list[tuple[StageDef, Stage]]
+) -> None:
+    stage_ids = [row.id for _, row in rows]
+    existing: dict[uuid.UUID, dict[str, ApprovalType]] = defaultdict(dict)
+    for type_row in playbook_repo.approval_types_of(
+        writer.session, stage_ids, live_only=False
+    ):
+        existing[type_row.stage_id][type_row.key] = type_row
+    for stage, stage_row in rows:
+        stage_types = existing[stage_row.id]
+        for position, approval in enumerate(stage.approvals):
+            writer.upsert(
+                stage_types,
+                approval.key,
+                ApprovalType,
+                {"stage_id": stage_row.id, "key": approval.key},
+                name_en=approval.name.en,
+                name_zh=approval.name.zh,
+                blocks_promotion=approval.blocks_promotion,
+                position=position,
+            )
+        writer.soft_delete_missing(stage_types, (a.key for a in stage.approvals))
+
+
+def _soft_delete_stage_children(writer: _Writer, stages: list[Stage]) -> None:
     if not stages:
         return
     ids = [stage.id for stage in stages]
     actions = playbook_repo.actions_of(writer.session, ids, live_only=True)
     writer.soft_delete_missing({str(a.id): a for a in actions}, ())
+    types = playbook_repo.approval_types_of(writer.session, ids, live_only=True)
+    writer.soft_delete_missing({str(t.id): t for t in types}, ())
 
 
 def _check_conflicts(session: Session, row: PlaybookRow, playbook: Playbook) -> None:

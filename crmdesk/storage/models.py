@@ -64,6 +64,7 @@ class PlaybookRow(SyncedMixin, Base):
     base_currency: Mapped[str] = mapped_column(String(3))
     source: Mapped[str] = mapped_column(Text, default="")
     digest: Mapped[str] = mapped_column(String(64), default="")
+    intake: Mapped[str] = mapped_column(String(12), default="leads")
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -165,6 +166,25 @@ class ChecklistAction(SyncedMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
+class ApprovalType(SyncedMixin, Base):
+    """An approval that entering a stage requests, decided by the rep's team lead.
+
+    ``blocks_promotion`` keeps a deal from leaving the stage forward until the
+    request is approved.
+    """
+
+    __tablename__ = "approval_types"
+    __table_args__ = (UniqueConstraint("stage_id", "key"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stages.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    blocks_promotion: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class Reason(SyncedMixin, Base):
     """A won or lost reason of a series."""
 
@@ -185,10 +205,20 @@ class Reason(SyncedMixin, Base):
 
 
 class Customer(SyncedMixin, Base):
-    """A customer (account), with its lifecycle state."""
+    """A customer (account), with its lifecycle state.
+
+    ``phone`` is in E.164 form (``+8613800138000``) when it was valid on entry and
+    ``email`` is lower-case, so duplicate checks compare them directly. ``source``
+    and ``campaign`` come from the lead it was converted from, or are typed in.
+    """
 
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("external_source", "external_key"),)
+    __table_args__ = (
+        UniqueConstraint("external_source", "external_key"),
+        Index("ix_customers_phone", "phone"),
+        Index("ix_customers_email", "email"),
+        Index("ix_customers_state", "state_id"),
+    )
 
     id: Mapped[uuid.UUID] = _pk()
     name: Mapped[str] = mapped_column(String(300))
@@ -201,10 +231,117 @@ class Customer(SyncedMixin, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(120), default="")
+    campaign: Mapped[str] = mapped_column(String(200), default="")
+    # The lead this customer was converted from; no foreign key, because the
+    # lead also points at the customer.
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    state_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     external_source: Mapped[str | None] = mapped_column(String(40))
     external_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Contact(SyncedMixin, Base):
+    """A person at a customer: the decision maker, a parent, a buyer.
+
+    Shared within the customer's team like the customer. ``phone`` is E.164 when
+    valid and ``email`` lower-case.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_customer", "customer_id"),
+        Index("ix_contacts_phone", "phone"),
+        Index("ix_contacts_email", "email"),
+    )
+
+    id: Mapped[uuid.UUID] = _pk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Lead(SyncedMixin, Base):
+    """A lead in the inbox: a company or person not yet screened or converted.
+
+    ``status`` is new, flagged (a possible duplicate or implausible data, waiting
+    for review), converted, merged (folded into another lead) or discarded.
+    ``phone`` is E.164 when valid; ``phone_raw`` keeps what was typed or imported.
+    ``duplicate_of_*`` name the record a flag points at; ``flag_reason`` says why.
+    """
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        UniqueConstraint("external_source", "external_key"),
+        Index("ix_leads_phone", "phone"),
+        Index("ix_leads_email", "email"),
+        Index("ix_leads_status", "status", "team_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _pk()
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    company: Mapped[str] = mapped_column(String(300), default="")
+    person: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone_raw: Mapped[str] = mapped_column(String(80), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(120), default="")
+    campaign: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    flag_reason: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    duplicate_of_customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    converted_customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id")
+    )
+    converted_contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.id")
+    )
+    converted_opportunity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    converted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    external_source: Mapped[str | None] = mapped_column(String(40))
+    external_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CustomerStateChange(SyncedMixin, Base):
+    """One change of a customer's lifecycle state; append-only.
+
+    ``from_state_id`` is None when the customer got its first state.
+    ``opportunity_id`` names the won deal that moved the customer, if any.
+    """
+
+    __tablename__ = "customer_state_history"
+    __table_args__ = (
+        Index("ix_customer_state_history_customer", "customer_id", "changed_at"),
+    )
+
+    id: Mapped[uuid.UUID] = _pk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    from_state_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customer_states.id")
+    )
+    to_state_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer_states.id"))
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Product(SyncedMixin, Base):
@@ -277,6 +414,10 @@ class Opportunity(SyncedMixin, Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     external_source: Mapped[str | None] = mapped_column(String(40))
     external_key: Mapped[str | None] = mapped_column(String(200))
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"))
+    source: Mapped[str] = mapped_column(String(120), default="")
+    campaign: Mapped[str] = mapped_column(String(200), default="")
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class StageHistory(SyncedMixin, Base):
@@ -369,6 +510,100 @@ class ChecklistItem(SyncedMixin, Base):
     done: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Activity(SyncedMixin, Base):
+    """A call, visit, meeting, e-mail, trial or note on a customer or a deal.
+
+    A planned activity has ``due_at`` and no ``done_at``; logging it done sets
+    ``done_at``. ``duration_minutes`` and ``result`` describe a done activity.
+    ``checklist_action_id`` names the checklist action the activity completed.
+    An activity logged on a deal also carries the deal's customer, when the deal
+    has one, so the customer's timeline shows it. ``team_id`` decides who shares
+    an activity that belongs to no deal.
+    """
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_opportunity", "opportunity_id", "due_at"),
+        Index("ix_activities_customer", "customer_id", "due_at"),
+        Index("ix_activities_planned", "owner_id", "done_at", "due_at"),
+    )
+
+    id: Mapped[uuid.UUID] = _pk()
+    kind: Mapped[str] = mapped_column(String(12))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("opportunities.id")
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(Text, default="")
+    checklist_action_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("checklist_actions.id")
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Approval(SyncedMixin, Base):
+    """An approval request a deal opened by entering a stage.
+
+    ``status`` is pending, approved, rejected or invalidated (the approved amount
+    changed afterwards, so the request is open again as a new row).
+    ``amount_minor`` is the deal amount the request was made for;
+    ``approved_amount_minor`` is the amount approved, after any correction by the
+    approver. Every decision is also an ``ApprovalDecision`` row.
+    """
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        Index("ix_approvals_opportunity", "opportunity_id", "status"),
+        Index("ix_approvals_approver", "approver_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = _pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opportunities.id"))
+    approval_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("approval_types.id"))
+    stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stages.id"))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    approver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    approved_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ApprovalDecision(SyncedMixin, Base):
+    """One decision on an approval request; append-only.
+
+    ``decision`` is approved, rejected or invalidated. ``corrected_amount_minor``
+    is the amount the approver set, or None when they kept the requested one.
+    """
+
+    __tablename__ = "approval_decisions"
+    __table_args__ = (Index("ix_approval_decisions_approval", "approval_id"),)
+
+    id: Mapped[uuid.UUID] = _pk()
+    approval_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("approvals.id"))
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("opportunities.id"))
+    decision: Mapped[str] = mapped_column(String(12))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    corrected_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
 # Workspace and sync bookkeeping ---------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crmdesk.storage.models import (
+    ApprovalType,
     ChecklistAction,
     Customer,
     CustomerState,
@@ -117,6 +118,20 @@ def actions_of(
     )
     if live_only:
         query = query.where(ChecklistAction.deleted_at.is_(None))
+    return list(session.scalars(query))
+
+
+def approval_types_of(
+    session: Session, stage_ids: Collection[uuid.UUID], *, live_only: bool
+) -> list[ApprovalType]:
+    """Return the approval types of these stages, by stage and position."""
+    query = (
+        select(ApprovalType)
+        .where(ApprovalType.stage_id.in_(stage_ids))
+        .order_by(ApprovalType.stage_id, ApprovalType.position)
+    )
+    if live_only:
+        query = query.where(ApprovalType.deleted_at.is_(None))
     return list(session.scalars(query))
 
 

@@ -125,13 +125,13 @@ def assert_rejects(text: str, path: str, fragment: str) -> None:
 def test_shipped_playbooks_load() -> None:
     keys = sorted(p.key for p in shipped_playbooks())
 
-    assert keys == ["b2b", "education"]
+    assert keys == ["b2b", "education", "studio"]
 
 
 def test_shipped_files_match_resource_folder() -> None:
     files = sorted(path.name for path in RESOURCES.glob("*.toml"))
 
-    assert files == ["b2b.toml", "education.toml"]
+    assert files == ["b2b.toml", "education.toml", "studio.toml"]
     for name in files:
         direct = load_playbook(RESOURCES / name)
         assert direct == shipped_playbook(direct.key)

@@ -59,22 +59,37 @@ def throwaway_server() -> Iterator[str]:
     data = folder / "data"
     port = _free_port()
     subprocess.run(
-        _as_postgres_user([initdb, "-D", str(data), "-U", "postgres",
-                           "--auth=trust", "-E", "UTF8"]),
-        check=True, capture_output=True,
+        _as_postgres_user(
+            [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
     )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
     subprocess.run(
-        _as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-w",
-                           "-l", str(folder / "log"), "start"]),
-        check=True, capture_output=True,
+        _as_postgres_user(
+            [
+                pg_ctl,
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(folder / "log"),
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(
             _as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-            check=False, capture_output=True,
+            check=False,
+            capture_output=True,
         )
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -29,6 +29,7 @@ from crmdesk.services.playbooks import (
 )
 from crmdesk.storage.db import open_store
 from crmdesk.storage.models import (
+    ApprovalType,
     Base,
     ChecklistAction,
     Customer,
@@ -50,6 +51,7 @@ TABLES: list[type[Base]] = [
     Series,
     Stage,
     ChecklistAction,
+    ApprovalType,
     Reason,
     OutboxEntry,
 ]
@@ -169,6 +171,7 @@ def expected_counts(files: list[str]) -> dict[str, int]:
         ["playbooks", "customer_states", "series", "stages", "checklist_actions"], 0
     )
     counts["reasons"] = 0
+    counts["approval_types"] = 0
     teams: set[str] = set()
     for name in files:
         raw = tomllib.loads((RESOURCES / name).read_text(encoding="utf-8"))
@@ -181,6 +184,7 @@ def expected_counts(files: list[str]) -> dict[str, int]:
             counts["reasons"] += len(series["reasons"])
             for stage in series["stages"]:
                 counts["checklist_actions"] += len(stage.get("checklist", []))
+                counts["approval_types"] += len(stage.get("approvals", []))
     counts["teams"] = len(teams)
     return counts
 
