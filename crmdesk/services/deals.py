@@ -1,4 +1,8 @@
-"""Creating and editing deals and customers (stage changes live in stages.py)."""
+"""Creating and editing deals (stage changes live in stages.py).
+
+Customers are created in customers.py; ``NewCustomer`` and ``create_customer``
+are re-exported here for the importers and tests that take them from this module.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import Money, check_currency
 from crmdesk.domain.playbook import StageKind
 from crmdesk.domain.rules import effective_probability
+from crmdesk.services import customers
 from crmdesk.services.context import Actor
 from crmdesk.services.stages import (
     SeriesFacts,
@@ -31,53 +36,9 @@ from crmdesk.storage.models import (
     User,
 )
 
-
-@dataclass(frozen=True)
-class NewCustomer:
-    """The fields of a customer record made by hand or by an import."""
-
-    name: str
-    sector: str = ""
-    country: str = ""
-    phone: str = ""
-    email: str = ""
-    notes: str = ""
-    team_id: uuid.UUID | None = None
-    owner_id: uuid.UUID | None = None
-    state_id: uuid.UUID | None = None
-    parent_id: uuid.UUID | None = None
-    external_source: str | None = None
-    external_key: str | None = None
-
-
-def create_customer(session: Session, new: NewCustomer, actor: Actor) -> Customer:
-    """Register a customer.
-
-    Raises:
-        ValidationError: the name is empty.
-    """
-    name = new.name.strip()
-    if not name:
-        raise ValidationError("a customer needs a name: enter the company or person")
-    customer = Customer(
-        name=name,
-        sector=new.sector.strip(),
-        country=new.country.strip(),
-        phone=new.phone.strip(),
-        email=new.email.strip(),
-        notes=new.notes,
-        team_id=new.team_id,
-        owner_id=new.owner_id or actor.user_id,
-        state_id=new.state_id,
-        parent_id=new.parent_id,
-        external_source=new.external_source,
-        external_key=new.external_key,
-        created_at=actor.at,
-        updated_at=actor.at,
-    )
-    session.add(customer)
-    session.flush()
-    return customer
+# Kept as names of this module for code written before customers.py existed.
+NewCustomer = customers.NewCustomer
+create_customer = customers.create_customer
 
 
 @dataclass(frozen=True)
@@ -102,6 +63,10 @@ class NewOpportunity:
     notes: str = ""
     external_source: str | None = None
     external_key: str | None = None
+    contact_id: uuid.UUID | None = None
+    source: str = ""
+    campaign: str = ""
+    lead_id: uuid.UUID | None = None
 
 
 def _amount_minor(amount: Decimal | None, currency: str) -> int | None:
@@ -227,6 +192,10 @@ def plan_create(
         "created_by": actor.user_id,
         "external_source": new.external_source,
         "external_key": new.external_key,
+        "contact_id": new.contact_id,
+        "source": new.source,
+        "campaign": new.campaign,
+        "lead_id": new.lead_id,
     }
     revision = None
     if new.manual_probability is not None:
@@ -255,9 +224,10 @@ def create_opportunity(
     """Open a deal in its series and write its first stage history row.
 
     ``plan_create`` decides the rows and this adds them as ORM rows and flushes.
-    The deal starts in an open stage; a deal that is already won or lost is
-    created open and then moved with ``move_opportunity`` so the outcome rules
-    apply. A manual probability is stored on the deal with a revision row.
+    ``contact_id``, ``source``, ``campaign`` and ``lead_id`` come from a
+    converted lead. The deal starts in an open stage; a deal that is already
+    won or lost is created open and then moved with ``move_opportunity`` so the
+    outcome rules apply. A manual probability is stored on the deal with a revision row.
 
     Raises:
         ValidationError: an empty title, a bad amount, currency or probability,

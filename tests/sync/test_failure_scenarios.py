@@ -424,7 +424,7 @@ def test_f6_a_fast_clock_is_clamped_and_cannot_win_for_days(server, make_client)
 
 
 def test_f7_delete_wins_and_the_offline_edit_can_restore(server, make_client):
-    from crmdesk.services.deals import NewCustomer, create_customer
+    from crmdesk.services.customers import NewCustomer, create_customer
     from crmdesk.storage.models import Customer
 
     server.add_user("bob", "rep", "north")

@@ -32,7 +32,7 @@ from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.money import Money, check_currency
 from crmdesk.domain.playbook import OutcomeResult, StageKind
 from crmdesk.services.context import Actor
-from crmdesk.services.deals import NewCustomer, create_customer
+from crmdesk.services.customers import NewCustomer, create_customer
 from crmdesk.services.imports import store
 from crmdesk.services.imports.encoding import CsvRow, CsvTable, read_csv
 from crmdesk.services.imports.mapping import (

@@ -47,7 +47,7 @@ from crmdesk.domain.money import Money
 from crmdesk.domain.playbook import OutcomeResult, StageKind
 from crmdesk.domain.playbook_file import shipped_playbook
 from crmdesk.services.context import Actor, ChangeSource
-from crmdesk.services.deals import NewCustomer, create_customer
+from crmdesk.services.customers import NewCustomer, create_customer
 from crmdesk.services.imports import store
 from crmdesk.services.imports.encoding import (
     CsvRow,

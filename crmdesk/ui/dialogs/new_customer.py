@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.config.settings import DEFAULT_PHONE_REGION
 from crmdesk.domain.errors import CrmError, ValidationError
-from crmdesk.services.deals import NewCustomer, create_customer
+from crmdesk.services.customers import NewCustomer, create_customer
 from crmdesk.ui.acting import actor_in
 from crmdesk.ui.field_checks import checked_phone
 from crmdesk.ui.tasks import TaskRunner
