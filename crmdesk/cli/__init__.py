@@ -28,6 +28,7 @@ def _command_modules() -> list[ModuleType]:
         deals,
         demo,
         imports,
+        leads,
         move,
         report,
         series,
@@ -35,7 +36,7 @@ def _command_modules() -> list[ModuleType]:
         sync,
     )
 
-    return [series, board, deals, move, imports, demo, report, server, sync]
+    return [series, board, deals, move, imports, leads, demo, report, server, sync]
 
 
 def build_parser() -> argparse.ArgumentParser:
