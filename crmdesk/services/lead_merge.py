@@ -54,10 +54,11 @@ _LABELS = {
 }
 
 
-def default_choices(keep: Lead, other: Lead) -> set[str]:
+def default_choices(keep: object, other: object) -> set[str]:
     """Return the fields a merge takes from ``other`` unless the rep chooses.
 
     These are the fields that are empty on the kept lead and filled on the other.
+    ``keep`` and ``other`` are leads or lead records (any object with the fields).
     """
     return {
         name

@@ -15,6 +15,7 @@ from crmdesk.config.settings import SettingsError, check_phone_region
 from crmdesk.domain.dates import business_zone
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.money import Money, check_currency
+from crmdesk.services.screening import check_email
 
 
 # Each call names its context and text as literals, because pyside6-lupdate only
@@ -107,6 +108,24 @@ def checked_phone(text: str, region: str) -> str:
     return phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
+
+
+def checked_email(text: str) -> str:
+    """Return the e-mail address in lower case, or "" for an empty field.
+
+    Raises:
+        ValidationError: the address is not of the form name@example.com.
+    """
+    try:
+        return check_email(text)
+    except ValidationError:
+        raise ValidationError(
+            QCoreApplication.translate(
+                "FieldCheck",
+                "Invalid e-mail address “{email}”: write it as name@example.com, "
+                "one address per field.",
+            ).format(email=text.strip())
+        ) from None
 
 
 def checked_phone_region(text: str) -> str:

@@ -43,6 +43,7 @@ from crmdesk.ui.errors import open_folder
 from crmdesk.ui.events import EventHub
 from crmdesk.ui.filter_bar import FilterBar
 from crmdesk.ui.i18n import Translators, resolve_language
+from crmdesk.ui.leads.inbox import LeadsWindow
 from crmdesk.ui.review.window import ReviewWindow
 from crmdesk.ui.series_switcher import SeriesSwitcher
 from crmdesk.ui.sync.issues_panel import SyncIssuesPanel
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self._translators = translators
         self._currency = ""
         self._review: ReviewWindow | None = None
+        self.leads_window: LeadsWindow | None = None
         language = translators.language or "en"
 
         self.switcher = SeriesSwitcher(runner, events, language, self)
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
         actions.find.triggered.connect(self.filter_bar.focus_search)
         actions.reload.triggered.connect(self.reload)
         actions.review.triggered.connect(self.open_review)
+        actions.leads.triggered.connect(self.open_leads)
         actions.move_selected.triggered.connect(self.popup_move_menu)
         actions.open_log_folder.triggered.connect(self.open_log_folder)
         actions.about.triggered.connect(self.show_about)
@@ -456,6 +459,25 @@ class MainWindow(QMainWindow):
         self._review.raise_()
         self._review.activateWindow()
 
+    def open_leads(self) -> None:
+        """Show the leads inbox window, opening it on first use."""
+        if self.leads_window is None:
+            self.leads_window = LeadsWindow(
+                self._runner,
+                self.language,
+                resolve_paths().data_dir,
+                self,
+                phone_region=self._settings.phone_region,
+            )
+            self.leads_window.customers_changed.connect(
+                lambda: self._events.series_changed.emit(None)
+            )
+        self.leads_window.phone_region = self._settings.phone_region
+        self.leads_window.show()
+        self.leads_window.raise_()
+        self.leads_window.activateWindow()
+        self.leads_window.reload()
+
     def open_settings(self) -> None:
         """Open the Settings dialog and apply the changed settings at once."""
         dialog = SettingsDialog(
@@ -489,6 +511,8 @@ class MainWindow(QMainWindow):
         self.detail.set_language(language)
         if self._review is not None:
             self._review.set_language(language)
+        if self.leads_window is not None:
+            self.leads_window.set_language(language)
 
     def show_about(self) -> None:
         """Show the version and what crmdesk is."""

@@ -126,7 +126,8 @@ def test_new_customer_is_stored(qtbot, store, runner):
     with store.sessions() as session:
         customer = session.get(Customer, dialog.created_id)
     assert customer.name == "Riverside Primary School"
-    assert customer.phone == "+86 138 0000 0000"
+    # Stored in E.164 form, so duplicate checks compare numbers directly.
+    assert customer.phone == "+8613800000000"
     assert customer.owner_id == store.user_id
 
 

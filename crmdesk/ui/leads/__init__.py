@@ -1,0 +1,1 @@
+"""The leads inbox window and its add, import, merge and convert dialogs."""
