@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from crmdesk.config.settings import DEFAULT_PHONE_REGION
 from crmdesk.domain.errors import NotFoundError, ValidationError
 from crmdesk.services.context import Actor
-from crmdesk.services.duplicates import Candidate, DuplicateIndex, DuplicateMatch
+from crmdesk.services.duplicates import (
+    Candidate,
+    DuplicateIndex,
+    DuplicateMatch,
+    match_rank,
+)
 from crmdesk.services.screening import check_email, normalise_phone
 from crmdesk.storage.models import (
     Contact,
@@ -172,8 +177,10 @@ def check_new_customer(
     matches: dict[tuple[str, uuid.UUID], DuplicateMatch] = {}
     for candidate in candidates:
         for match in known.find(candidate):
-            matches.setdefault((match.record.value, match.record_id), match)
-    return list(matches.values())
+            key = (match.record.value, match.record_id)
+            if key not in matches or match_rank(match) < match_rank(matches[key]):
+                matches[key] = match
+    return sorted(matches.values(), key=match_rank)
 
 
 def first_state_id(session: Session) -> uuid.UUID | None:

@@ -315,7 +315,7 @@ class DuplicateIndex:
                 return
             match = self._match(entry, match_field, value, score)
             key = (match.record.value, match.record_id)
-            if key not in found or _rank(match) < _rank(found[key]):
+            if key not in found or match_rank(match) < match_rank(found[key]):
                 found[key] = match
 
         if candidate.phone:
@@ -339,7 +339,7 @@ class DuplicateIndex:
                 ):
                     continue
                 keep(entry, MatchField.PERSON, entry.name, score)
-        return sorted(found.values(), key=_rank)[:MAX_MATCHES]
+        return sorted(found.values(), key=match_rank)[:MAX_MATCHES]
 
     def _similar(self, folded: str, attribute: str) -> list[tuple[_Entry, int]]:
         names = [getattr(entry, attribute) for entry in self.entries]
@@ -421,5 +421,6 @@ _FIELD_ORDER = {
 }
 
 
-def _rank(match: DuplicateMatch) -> tuple[int, int, str]:
+def match_rank(match: DuplicateMatch) -> tuple[int, int, str]:
+    """Return the sort key of a match: phone, e-mail, company, person, then score."""
     return (_FIELD_ORDER[match.field], -match.score, match.name)

@@ -39,6 +39,23 @@
     </message>
 </context>
 <context>
+    <name>LeadsWindow</name>
+    <message numerus="yes">
+        <source>%n lead(s)</source>
+        <translation>
+            <numerusform>%n lead</numerusform>
+            <numerusform>%n leads</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Discard %n lead(s)? They stay stored with status Discarded.</source>
+        <translation>
+            <numerusform>Discard %n lead? It stays stored with status Discarded.</numerusform>
+            <numerusform>Discard %n leads? They stay stored with status Discarded.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n deal(s)</source>

@@ -126,6 +126,65 @@
     </message>
 </context>
 <context>
+    <name>ConvertDialog</name>
+    <message>
+        <source>Convert lead</source>
+        <translation>转化线索</translation>
+    </message>
+    <message>
+        <source>Convert</source>
+        <translation>转化</translation>
+    </message>
+    <message>
+        <source>New customer “{name}”</source>
+        <translation>新建客户“{name}”</translation>
+    </message>
+    <message>
+        <source>Add to an existing customer</source>
+        <translation>加入已有客户</translation>
+    </message>
+    <message>
+        <source>It is not a duplicate: create a new customer anyway</source>
+        <translation>不是重复：仍然新建客户</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Open a deal</source>
+        <translation>创建商机</translation>
+    </message>
+    <message>
+        <source>optional, e.g. 12000.00</source>
+        <translation>可选，例如 12000.00</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>系列</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Pick the customer to add the lead to.</source>
+        <translation>请选择要加入的客户。</translation>
+    </message>
+    <message>
+        <source>The lead may be a duplicate. Add it to the existing customer, or confirm that it is not a duplicate.</source>
+        <translation>该线索可能重复。请加入已有客户，或确认它不是重复。</translation>
+    </message>
+    <message>
+        <source>The lead was not converted: {error}</source>
+        <translation>线索未转化：{error}</translation>
+    </message>
+</context>
+<context>
     <name>DealFieldsForm</name>
     <message>
         <source>Title</source>
@@ -440,6 +499,10 @@
         <translation>电话号码“{phone}”无效：请连同区号一起填写；如果不是 {region} 的号码，请以 + 和国家代码开头。</translation>
     </message>
     <message>
+        <source>Invalid e-mail address “{email}”: write it as name@example.com, one address per field.</source>
+        <translation>无效的邮箱地址“{email}”：请写成 name@example.com 的形式，每栏一个地址。</translation>
+    </message>
+    <message>
         <source>Invalid phone region “{region}”: use a two-letter region code such as CN, HK or US.</source>
         <translation>电话地区“{region}”无效：请使用两个字母的地区代码，例如 CN、HK 或 US。</translation>
     </message>
@@ -623,6 +686,305 @@
     </message>
 </context>
 <context>
+    <name>ImportLeadsDialog</name>
+    <message>
+        <source>Import leads</source>
+        <translation>导入线索</translation>
+    </message>
+    <message>
+        <source>A .csv or .xlsx file</source>
+        <translation>.csv 或 .xlsx 文件</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Optional: without one, columns are found by their names</source>
+        <translation>可选：不提供时按列名识别各列</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Column mapping</source>
+        <translation>列映射</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Lead files (*.csv *.xlsx);;All files (*)</source>
+        <translation>线索文件 (*.csv *.xlsx);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Mapping files (*.toml)</source>
+        <translation>映射文件 (*.toml)</translation>
+    </message>
+    <message>
+        <source>Choose the file to import first.</source>
+        <translation>请先选择要导入的文件。</translation>
+    </message>
+    <message>
+        <source>Importing {file}…</source>
+        <translation>正在导入 {file}…</translation>
+    </message>
+    <message>
+        <source>{rows} rows: {imported} imported, {flagged} flagged as possible duplicates, {rejected} rejected.</source>
+        <translation>共 {rows} 行：导入 {imported} 行，{flagged} 行标记为可能重复，拒绝 {rejected} 行。</translation>
+    </message>
+    <message>
+        <source>{updated} updated and {unchanged} unchanged from an earlier import.</source>
+        <translation>之前导入过的行中，更新 {updated} 行，未变 {unchanged} 行。</translation>
+    </message>
+    <message>
+        <source>Report: {path}</source>
+        <translation>报告：{path}</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <source>Flagged</source>
+        <translation>已标记</translation>
+    </message>
+    <message>
+        <source>Nothing was imported: {error}</source>
+        <translation>未导入任何数据：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>LeadDialog</name>
+    <message>
+        <source>Add lead</source>
+        <translation>添加线索</translation>
+    </message>
+    <message>
+        <source>e.g. 138 0013 8000, or +852 … outside {region}</source>
+        <translation>例如 138 0013 8000；{region} 以外的号码写 +852 …</translation>
+    </message>
+    <message>
+        <source>name@example.com</source>
+        <translation>name@example.com</translation>
+    </message>
+    <message>
+        <source>Where the lead came from: website, trade fair, referral</source>
+        <translation>线索来源：官网、展会、转介绍</translation>
+    </message>
+    <message>
+        <source>Enter a company or a person: a lead needs a name.</source>
+        <translation>请输入公司或联系人：线索需要名称。</translation>
+    </message>
+    <message>
+        <source>Enter a phone number or an e-mail address to reach the lead.</source>
+        <translation>请输入电话或邮箱，以便联系该线索。</translation>
+    </message>
+    <message>
+        <source>The lead was not saved: {error}</source>
+        <translation>线索未保存：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>LeadTableModel</name>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Flag</source>
+        <translation>标记原因</translation>
+    </message>
+</context>
+<context>
+    <name>LeadTexts</name>
+    <message>
+        <source>New</source>
+        <translation>新线索</translation>
+    </message>
+    <message>
+        <source>Flagged</source>
+        <translation>已标记</translation>
+    </message>
+    <message>
+        <source>Converted</source>
+        <translation>已转化</translation>
+    </message>
+    <message>
+        <source>Merged</source>
+        <translation>已合并</translation>
+    </message>
+    <message>
+        <source>Discarded</source>
+        <translation>已放弃</translation>
+    </message>
+    <message>
+        <source>Company</source>
+        <translation>公司</translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>Job title</source>
+        <translation>职位</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>邮箱</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>市场活动</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>lead “{name}”</source>
+        <translation>线索“{name}”</translation>
+    </message>
+    <message>
+        <source>customer “{name}” (contact {contact})</source>
+        <translation>客户“{name}”（联系人 {contact}）</translation>
+    </message>
+    <message>
+        <source>customer “{name}”</source>
+        <translation>客户“{name}”</translation>
+    </message>
+    <message>
+        <source>Same phone {value} as {target}</source>
+        <translation>电话 {value} 与{target}相同</translation>
+    </message>
+    <message>
+        <source>Same e-mail {value} as {target}</source>
+        <translation>邮箱 {value} 与{target}相同</translation>
+    </message>
+    <message>
+        <source>Company name similar to {target} ({score}%)</source>
+        <translation>公司名称与{target}相似（{score}%）</translation>
+    </message>
+    <message>
+        <source>Person similar to {target} ({score}%)</source>
+        <translation>联系人与{target}相似（{score}%）</translation>
+    </message>
+</context>
+<context>
+    <name>LeadsWindow</name>
+    <message>
+        <source>Leads</source>
+        <translation>线索</translation>
+    </message>
+    <message>
+        <source>Inbox (new and flagged)</source>
+        <translation>收件箱（新线索和已标记）</translation>
+    </message>
+    <message>
+        <source>All leads</source>
+        <translation>全部线索</translation>
+    </message>
+    <message>
+        <source>Search name, phone, e-mail, source</source>
+        <translation>搜索名称、电话、邮箱、来源</translation>
+    </message>
+    <message>
+        <source>Add lead…</source>
+        <translation>添加线索…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation>合并…</translation>
+    </message>
+    <message>
+        <source>Convert…</source>
+        <translation>转化…</translation>
+    </message>
+    <message>
+        <source>Not a duplicate</source>
+        <translation>不是重复</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n lead(s)</source>
+        <translation>
+            <numerusform>%n 条线索</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>, {flagged} flagged</source>
+        <translation>，{flagged} 条已标记</translation>
+    </message>
+    <message>
+        <source>Possible duplicate:</source>
+        <translation>可能重复：</translation>
+    </message>
+    <message>
+        <source>Merged into another lead.</source>
+        <translation>已合并到另一条线索。</translation>
+    </message>
+    <message>
+        <source>Lead saved and flagged: {reason}</source>
+        <translation>线索已保存并标记：{reason}</translation>
+    </message>
+    <message>
+        <source>Lead saved.</source>
+        <translation>线索已保存。</translation>
+    </message>
+    <message>
+        <source>Leads merged.</source>
+        <translation>线索已合并。</translation>
+    </message>
+    <message>
+        <source>Lead converted.</source>
+        <translation>线索已转化。</translation>
+    </message>
+    <message>
+        <source>Discard leads</source>
+        <translation>放弃线索</translation>
+    </message>
+    <message numerus="yes">
+        <source>Discard %n lead(s)? They stay stored with status Discarded.</source>
+        <translation>
+            <numerusform>放弃 %n 条线索？它们仍会保存，状态为“已放弃”。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>crmdesk</source>
@@ -699,6 +1061,41 @@
     <message>
         <source>&lt;h3&gt;crmdesk {version}&lt;/h3&gt;&lt;p&gt;An offline-first desktop CRM for field sales teams: opportunities on kanban boards, one per series.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;crmdesk {version}&lt;/h3&gt;&lt;p&gt;面向外勤销售团队的离线优先桌面 CRM：商机以看板呈现，每个商机系列一个看板。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>MergeDialog</name>
+    <message>
+        <source>Merge leads</source>
+        <translation>合并线索</translation>
+    </message>
+    <message>
+        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead&apos;s notes, and the other lead is marked merged.</source>
+        <translation>两条线索的备注都会保留。未选中的值会写入保留线索的备注，另一条线索标记为已合并。</translation>
+    </message>
+    <message>
+        <source>Swap sides</source>
+        <translation>交换左右</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Keep:&lt;/b&gt; {name}</source>
+        <translation>&lt;b&gt;保留：&lt;/b&gt;{name}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Fold in:&lt;/b&gt; {name}</source>
+        <translation>&lt;b&gt;并入：&lt;/b&gt;{name}</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>The leads were not merged: {error}</source>
+        <translation>线索未合并：{error}</translation>
     </message>
 </context>
 <context>
@@ -818,8 +1215,40 @@
         <translation>公司或个人</translation>
     </message>
     <message>
+        <source>The person you deal with (optional)</source>
+        <translation>对接人（可选）</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>Job title</source>
+        <translation>职位</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
         <source>The name is empty: enter the company or person&apos;s name.</source>
         <translation>名称为空：请输入公司或个人的名称。</translation>
+    </message>
+    <message>
+        <source>Enter the contact&apos;s name, or clear the contact fields.</source>
+        <translation>请输入联系人姓名，或清空联系人各栏。</translation>
+    </message>
+    <message>
+        <source>Possible duplicate:</source>
+        <translation>可能重复：</translation>
+    </message>
+    <message>
+        <source>Check before saving, or click Save anyway.</source>
+        <translation>请核对后再保存，或点击“仍然保存”。</translation>
+    </message>
+    <message>
+        <source>Save anyway</source>
+        <translation>仍然保存</translation>
     </message>
     <message>
         <source>The customer was not saved: {error}</source>
@@ -2032,6 +2461,10 @@
     <message>
         <source>Pipeline &amp;review</source>
         <translation>管道复盘(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Leads inbox</source>
+        <translation>线索收件箱(&amp;L)</translation>
     </message>
     <message>
         <source>Move selected cards…</source>

@@ -329,10 +329,9 @@ class LeadsWindow(QMainWindow):
         self.clear_flag_button.setEnabled(
             single is not None and single.status == LeadStatus.FLAGGED
         )
-        self.merge_button.setEnabled(
-            all_open
-            and (len(leads) == 2 or (single is not None and self._lead_match(single)))
-        )
+        pair = len(leads) == 2
+        with_match = single is not None and self._lead_match(single) is not None
+        self.merge_button.setEnabled(all_open and (pair or with_match))
         if single is not None and single.matches:
             self.flag_label.setText(
                 self.tr("Possible duplicate:") + "\n" + matches_text(single.matches)
