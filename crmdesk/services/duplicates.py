@@ -26,14 +26,15 @@ into, or of that customer's contacts.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from crmdesk.config.settings import DEFAULT_PHONE_REGION
@@ -47,6 +48,9 @@ COMPANY_CONTEXT_THRESHOLD = 60
 MAX_MATCHES = 5
 
 OPEN_LEAD_STATUSES = ("new", "flagged")
+
+# A stored phone already in E.164 form, as screening writes it.
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 class MatchField(StrEnum):
@@ -189,13 +193,22 @@ class DuplicateIndex:
 
     @classmethod
     def load(
-        cls, session: Session, region: str = DEFAULT_PHONE_REGION
+        cls,
+        session: Session,
+        region: str = DEFAULT_PHONE_REGION,
+        customer_ids: Collection[uuid.UUID] | None = None,
     ) -> DuplicateIndex:
-        """Read the open leads, customers and contacts of the store."""
+        """Read the open leads, customers and contacts of the store.
+
+        ``customer_ids`` limits the customers and contacts read to those
+        customers; None reads them all.
+        """
         index = cls(region)
         phones: dict[str, str] = {}
 
         def key_of(value: str) -> str:
+            if _E164.match(value):
+                return value  # screened on entry
             if value not in phones:
                 phones[value] = phone_key(value, region)
             return phones[value]
@@ -225,7 +238,10 @@ class DuplicateIndex:
                 Customer.phone,
                 Customer.email,
                 Customer.lead_id,
-            ).where(Customer.deleted_at.is_(None))
+            ).where(
+                Customer.deleted_at.is_(None),
+                true() if customer_ids is None else Customer.id.in_(customer_ids),
+            )
         )
         for row_id, name, phone, email, converted_from in customers:
             names[row_id] = name
@@ -250,7 +266,12 @@ class DuplicateIndex:
                 Contact.name,
                 Contact.phone,
                 Contact.email,
-            ).where(Contact.deleted_at.is_(None))
+            ).where(
+                Contact.deleted_at.is_(None),
+                true()
+                if customer_ids is None
+                else Contact.customer_id.in_(customer_ids),
+            )
         )
         for contact_id, customer_id, name, phone, email in contacts:
             customer_name = names.get(customer_id)
