@@ -70,7 +70,7 @@ def test_inbox_lists_flags(
 
     assert _row_texts(window, 1) == ["Zenith", "Acme"]
     assert _row_texts(window, 0) == ["Flagged", "New"]
-    assert _row_texts(window, 7)[0] == "Same phone +8613800138000 as lead “Acme”"
+    assert _row_texts(window, 7)[0] == "Same phone +86 138 0013 8000 as lead “Acme”"
     assert window.count_label.text() == "2 leads, 1 flagged"
 
     assert window.select_lead(second)
@@ -147,7 +147,7 @@ def test_merge_dialog_picks_values(inbox: LeadsWindow, store: Any, runner: Any) 
     # Empty fields of the kept lead default to the other's values.
     assert dialog.taken_fields() == {"email", "source"}
     left, right = dialog.radios["phone"]
-    assert (left.text(), right.text()) == ("+8613800138000", "+8613900139000")
+    assert (left.text(), right.text()) == ("+86 138 0013 8000", "+86 139 0013 9000")
     dialog.choose("phone", 1)
     dialog.choose("source", 0)
     dialog.merge_button.click()
@@ -344,7 +344,7 @@ def test_new_customer_contact_and_warning(qtbot: Any, store: Any, runner: Any) -
     assert dialog.created_id is None
     assert save.text() == "Save anyway"
     warning = dialog.warning_label.text()
-    assert "Same phone +8613800138000 as lead “Acme Trading”" in warning
+    assert "Same phone +86 138 0013 8000 as lead “Acme Trading”" in warning
 
     dialog.buttons.accepted.emit()
     assert runner.wait_idle()

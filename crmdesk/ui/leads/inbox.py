@@ -48,7 +48,12 @@ from crmdesk.ui.leads.convert_dialog import ConvertDialog
 from crmdesk.ui.leads.import_dialog import ImportLeadsDialog
 from crmdesk.ui.leads.lead_dialog import LeadDialog
 from crmdesk.ui.leads.merge_dialog import MergeDialog
-from crmdesk.ui.leads.texts import field_label, matches_text, status_text
+from crmdesk.ui.leads.texts import (
+    field_label,
+    matches_text,
+    phone_display,
+    status_text,
+)
 from crmdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -120,7 +125,7 @@ class LeadTableModel(QAbstractTableModel):
             if name == "status":
                 return status_text(lead.status.value)
             if name == "phone":
-                return lead.phone or lead.phone_raw
+                return phone_display(lead.phone) or lead.phone_raw
             return getattr(lead, name)
         if role == Qt.ItemDataRole.ToolTipRole and lead.matches:
             return matches_text(lead.matches)

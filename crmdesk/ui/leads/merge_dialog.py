@@ -24,7 +24,7 @@ from crmdesk.domain.errors import CrmError
 from crmdesk.services.lead_merge import MERGE_FIELDS, default_choices, merge_leads
 from crmdesk.services.leads import LeadRecord
 from crmdesk.ui.acting import actor_in
-from crmdesk.ui.leads.texts import field_label
+from crmdesk.ui.leads.texts import field_label, phone_display
 from crmdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -116,9 +116,14 @@ class MergeDialog(QDialog):
         empty = self.tr("(empty)")
         for name in MERGE_FIELDS:
             left, right = self.radios[name]
-            left.setText(str(getattr(self.keep, name)) or empty)
-            right.setText(str(getattr(self.other, name)) or empty)
+            left.setText(self._shown(self.keep, name) or empty)
+            right.setText(self._shown(self.other, name) or empty)
             (right if name in chosen else left).setChecked(True)
+
+    @staticmethod
+    def _shown(lead: LeadRecord, name: str) -> str:
+        value = str(getattr(lead, name))
+        return phone_display(value) if name == "phone" else value
 
     def swap(self) -> None:
         """Keep the other lead instead, with the default choices again."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from PySide6.QtCore import QCoreApplication
 
 from crmdesk.services.duplicates import DuplicateMatch, MatchField, RecordKind
@@ -36,6 +37,22 @@ def field_label(name: str) -> str:
     return texts.get(name, name)
 
 
+def phone_display(e164: str) -> str:
+    """Return a stored E.164 number grouped for reading: +86 138 0013 8000.
+
+    A value that does not parse is returned as stored.
+    """
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+
+
 def match_text(match: DuplicateMatch) -> str:
     """Return one flag reason as a translated sentence."""
     if match.record is RecordKind.LEAD:
@@ -50,7 +67,9 @@ def match_text(match: DuplicateMatch) -> str:
         target = QCoreApplication.translate("LeadTexts", "customer “{name}”").format(
             name=match.name
         )
+    value = match.value
     if match.field is MatchField.PHONE:
+        value = phone_display(match.value)
         text = QCoreApplication.translate("LeadTexts", "Same phone {value} as {target}")
     elif match.field is MatchField.EMAIL:
         text = QCoreApplication.translate(
@@ -64,7 +83,7 @@ def match_text(match: DuplicateMatch) -> str:
         text = QCoreApplication.translate(
             "LeadTexts", "Person similar to {target} ({score}%)"
         )
-    return text.format(value=match.value, target=target, score=match.score)
+    return text.format(value=value, target=target, score=match.score)
 
 
 def matches_text(matches: tuple[DuplicateMatch, ...] | list[DuplicateMatch]) -> str:
