@@ -73,19 +73,19 @@ class NewCustomer:
     contact: NewContact | None = None
 
 
-def _screened_phone(text: str, region: str, what: str) -> str:
+def _screened_phone(text: str, region: str, label: str) -> str:
     try:
         number = normalise_phone(text, region)
     except ValidationError as error:
-        raise ValidationError(f"{what}: {error}") from None
+        raise ValidationError(f"{label}: {error}") from None
     return "" if number is None else number.e164
 
 
-def _screened_email(text: str, what: str) -> str:
+def _screened_email(text: str, label: str) -> str:
     try:
         return check_email(text)
     except ValidationError as error:
-        raise ValidationError(f"{what}: {error}") from None
+        raise ValidationError(f"{label}: {error}") from None
 
 
 def screen_customer(
@@ -95,7 +95,7 @@ def screen_customer(
 
     Raises:
         ValidationError: the name is empty, the contact has no name, or a phone
-            or e-mail is invalid; the message says which field.
+            or e-mail is invalid. The message names the field.
     """
     name = new.name.strip()
     if not name:

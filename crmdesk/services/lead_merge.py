@@ -11,20 +11,24 @@ lost:
   ``merged_into_id`` naming the kept lead, so its external key still makes a
   re-import of its row find it.
 
-The kept lead is checked for duplicates again afterwards, without the merged
-lead, so a flag that pointed at the merged lead goes away.
+The kept lead, and every open lead that was flagged against the merged one,
+are checked for duplicates again afterwards. The merged lead is no longer in
+the inbox, so flags that pointed at it go away or point at the kept lead.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crmdesk.config.settings import DEFAULT_PHONE_REGION
 from crmdesk.domain.errors import ValidationError
 from crmdesk.services.context import Actor
+from crmdesk.services.duplicates import DuplicateIndex
 from crmdesk.services.leads import (
+    OPEN_STATUSES,
     LeadStatus,
     get_lead,
     recheck_lead,
@@ -124,6 +128,17 @@ def merge_leads(
     other.merged_into_id = keep.id
     other.updated_at = actor.at
     session.flush()
-    recheck_lead(session, keep.id, actor, region=region, exclude=frozenset({other.id}))
+    index = DuplicateIndex.load(session, region)
+    recheck_lead(session, keep.id, actor, region=region, index=index)
+    pointing = session.scalars(
+        select(Lead.id).where(
+            Lead.duplicate_of_lead_id == other.id,
+            Lead.status.in_(OPEN_STATUSES),
+            Lead.deleted_at.is_(None),
+        )
+    )
+    for lead_id in list(pointing):
+        if lead_id != keep.id:
+            recheck_lead(session, lead_id, actor, region=region, index=index)
     session.flush()
     return keep

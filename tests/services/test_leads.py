@@ -514,3 +514,18 @@ def test_postgres_add_and_list(any_sessions: Any) -> None:
         assert flagged[0].matches[0].record is RecordKind.LEAD
         assert isinstance(flagged[0].matches[0].record_id, uuid.UUID)
         assert len(list_leads(session, ("converted",))) == 1
+
+
+def test_merge_repoints_other_flags(sessions: Any, actor: Actor) -> None:
+    with sessions.begin() as session:
+        first, _ = _add(session, actor, company="Acme", phone="13800138000")
+        second, _ = _add(
+            session, actor, company="Zenith", phone="13800138000", email="z@z.cn"
+        )
+        third, _ = _add(session, actor, company="Quartz", email="z@z.cn")
+        assert third.duplicate_of_lead_id == second.id
+        merge_leads(session, first.id, second.id, {"email"}, actor)
+        # The third lead shared its e-mail with the merged lead; the kept lead
+        # now has that address, so the flag points at the kept lead.
+        assert third.status == LeadStatus.FLAGGED
+        assert third.duplicate_of_lead_id == first.id

@@ -226,7 +226,7 @@ class _LeadImport:
         key = key or content_key(screened)
         first = self.seen_keys.get(key)
         if first is not None:
-            what = (
+            shared = (
                 "the same key"
                 if not key.startswith(CONTENT_KEY_PREFIX)
                 else "the same company, person, phone and e-mail"
@@ -234,7 +234,7 @@ class _LeadImport:
             self._list(
                 row.line,
                 "rejected",
-                f"the row repeats line {first} ({what}): it was imported once",
+                f"the row repeats line {first} ({shared}): it was imported once",
                 values,
             )
             return
