@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from helpers.board_ui import TEST_PLAYBOOK
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from crmdesk.domain.errors import ValidationError
@@ -19,9 +21,11 @@ from crmdesk.services.customers import (
     create_customer,
 )
 from crmdesk.services.duplicates import (
+    NAME_THRESHOLD,
     DuplicateIndex,
     MatchField,
     RecordKind,
+    _Entry,
     name_score,
 )
 from crmdesk.services.lead_conversion import ConvertOptions, convert_lead
@@ -529,3 +533,21 @@ def test_merge_repoints_other_flags(sessions: Any, actor: Actor) -> None:
         # now has that address, so the flag points at the kept lead.
         assert third.status == LeadStatus.FLAGGED
         assert third.duplicate_of_lead_id == first.id
+
+
+@given(
+    st.lists(st.text(alphabet="abc星辰", min_size=0, max_size=9), max_size=30),
+    st.text(alphabet="abc星辰", min_size=1, max_size=9),
+)
+@settings(max_examples=150, deadline=None)
+def test_similar_names_match_brute_force(names: list[str], wanted: str) -> None:
+    index = DuplicateIndex()
+    for name in names:
+        index._add(_Entry("lead", uuid.uuid4(), name, name, name, "", ""))
+    found = {(entry.id, score) for entry, score in index._similar(wanted, "company")}
+    expected = {
+        (entry.id, name_score(wanted, entry.company))
+        for entry in index.entries
+        if name_score(wanted, entry.company) >= NAME_THRESHOLD
+    }
+    assert found == expected
