@@ -136,7 +136,8 @@ def _ticks_by_deal(
     )
     result: dict[uuid.UUID, list[tuple[uuid.UUID, str, datetime]]] = {}
     for deal_id, action_id, kind, ticked_at in rows:
-        result.setdefault(deal_id, []).append((action_id, kind, ticked_at))
+        if kind is not None:
+            result.setdefault(deal_id, []).append((action_id, kind, ticked_at))
     return result
 
 
