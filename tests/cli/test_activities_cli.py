@@ -39,7 +39,7 @@ def json_of(capsys) -> object:
 
 
 def test_log_ticks_action(store, capsys):
-    sessions, pipeline, customer_id, deal_id = store
+    sessions, pipeline, _customer_id, deal_id = store
     status = run(
         [
             "activities",
@@ -102,7 +102,7 @@ def test_bad_time_text_fails(store, capsys):
 
 
 def test_plan_done_and_list(store, capsys):
-    sessions, _pipeline, customer_id, _deal_id = store
+    _sessions, _pipeline, customer_id, _deal_id = store
     due = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     status = run(
         [
