@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QFrame,
@@ -110,12 +110,15 @@ class BoardWidget(QWidget):
         board_loaded(object): the ``uuid.UUID`` of the series, after a load or
             reload has filled the columns.
         move_failed(str): the message shown for a rejected or failed move.
+        card_menu_requested(object, QPoint): the context menu of a card was
+            asked for, with the deal's ``uuid.UUID`` and the global position.
     """
 
     deal_activated = Signal(object)
     selection_changed = Signal(list)
     board_loaded = Signal(object)
     move_failed = Signal(str)
+    card_menu_requested = Signal(object, QPoint)
 
     def __init__(
         self,
@@ -136,6 +139,7 @@ class BoardWidget(QWidget):
         self._model.drop_requested.connect(self._on_drop_requested)
         self._columns = BoardColumns(self._model, parent=self)
         self._columns.deal_activated.connect(self.deal_activated)
+        self._columns.card_menu_requested.connect(self.card_menu_requested)
         self._columns.selection_model.selectionChanged.connect(
             self._on_selection_changed
         )
