@@ -157,6 +157,7 @@ class ActivityDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("activityDialog")
+        self.setMinimumWidth(460)
         self._runner = runner
         self._events = events
         self._context = context
@@ -223,13 +224,20 @@ class ActivityDialog(QDialog):
         due_layout.addWidget(self.due_time_edit)
 
         self.form = QFormLayout()
-        self.form.addRow("", self.kind_combo)
-        self.form.addRow("", self.subject_edit)
-        self.form.addRow("", self.when_edit)
-        self.form.addRow("", self.duration_spin)
-        self.form.addRow("", due_row)
-        self.form.addRow("", self.result_edit)
-        self.form.addRow("", self.notes_edit)
+        self._labels: dict[QWidget, QLabel] = {}
+        for field in (
+            self.kind_combo,
+            self.subject_edit,
+            self.when_edit,
+            self.duration_spin,
+            due_row,
+            self.result_edit,
+            self.notes_edit,
+        ):
+            label = QLabel(self)
+            label.setBuddy(field)
+            self._labels[field] = label
+            self.form.addRow(label, field)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(self.form)
@@ -329,10 +337,7 @@ class ActivityDialog(QDialog):
 
     def _label(self, field: QWidget | None, text: str) -> None:
         assert field is not None
-        label = self.form.labelForField(field)
-        if isinstance(label, QLabel):
-            label.setText(text)
-            label.setBuddy(field)
+        self._labels[field].setText(text)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
