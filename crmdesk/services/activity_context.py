@@ -1,4 +1,4 @@
-"""What an activity form shows before the user types: names, zone, checklist."""
+"""The context of an activity form: names, business time zone, open checklist."""
 
 from __future__ import annotations
 

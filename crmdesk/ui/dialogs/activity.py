@@ -1,9 +1,9 @@
 """The Log activity dialog, also used to plan, complete and reschedule activities.
 
-Times in the dialog are wall-clock times of the business time zone (the
-workspace setting), read before the dialog opens; the write turns them into
-UTC instants through the activity service, which checks every value. A
-rejected value is shown in the dialog, which stays open with what was typed.
+Times in the dialog are wall-clock times of the business time zone, a
+workspace setting read before the dialog opens. The write turns them into UTC
+instants through the activity service, which checks every value. A rejected
+value is shown in the dialog, which stays open with what was typed.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 
 
 class Mode(Enum):
-    """What the dialog records."""
+    """The kind of record the dialog writes."""
 
     LOG = "log"
     PLAN = "plan"
@@ -68,7 +68,7 @@ class Mode(Enum):
 
 @dataclass(frozen=True)
 class _Values:
-    """What the dialog collected; times are wall-clock in the business zone."""
+    """The values the dialog collected, with wall-clock times of the business zone."""
 
     kind: str
     subject: str
@@ -360,7 +360,7 @@ class ActivityDialog(QDialog):
     # Saving
 
     def values(self) -> _Values:
-        """Return what the dialog holds now."""
+        """Return the values the dialog shows now."""
         when = self.when_edit.dateTime()
         due = self.due_edit.date()
         duration = self.duration_spin.value()
