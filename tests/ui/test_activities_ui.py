@@ -245,3 +245,32 @@ def test_shortcut_needs_one_card(qtbot, main_window, runner):
     main_window.actions_.log_activity.trigger()
     assert "Select one card" in main_window.statusBar().currentMessage()
     assert main_window.actions_.log_activity.shortcut().toString() == "Ctrl+L"
+
+
+def test_timeline_widget_shows_customer(qtbot, store, runner, events):
+    from crmdesk.services.activities import DoneInput, log_activity
+    from crmdesk.storage.models import Opportunity
+    from crmdesk.ui.timeline.widget import TimelineWidget
+
+    deal_id = store.add_deal("gated-sales", "Tablets", "100", customer="Acme")
+    with store.sessions.begin() as session:
+        customer_id = session.get(Opportunity, deal_id).customer_id
+        actor = Actor(store.user_id, ChangeSource.FORM)
+        log_activity(
+            session,
+            Target.customer(customer_id),
+            DoneInput("note", actor.at - timedelta(hours=1), subject="Prefers calls"),
+            actor,
+        )
+    widget = TimelineWidget(runner, events, "en")
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(widget.loaded, timeout=5000):
+        widget.show_customer(customer_id)
+    rows = widget.history_items()
+    assert [row.text(1) for row in rows] == ["Note: Prefers calls"]
+    texts = [
+        widget._history_group.child(index).text(1)
+        for index in range(widget._history_group.childCount())
+    ]
+    assert "[Tablets] Created in Valid contact" in texts
+    assert widget.log_button.isEnabled()
