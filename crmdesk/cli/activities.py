@@ -75,7 +75,9 @@ def register(subparsers: Any) -> None:
         metavar="'YYYY-MM-DD HH:MM'",
         help="when it happened, business time zone (default: now)",
     )
-    log.add_argument("--duration", type=int, metavar="MINUTES", help="length in minutes")
+    log.add_argument(
+        "--duration", type=int, metavar="MINUTES", help="length in minutes"
+    )
     log.add_argument("--subject", default="", help="short title")
     log.add_argument("--result", default="", help="what came of it")
     log.add_argument("--notes", default="", help="longer notes")
@@ -103,7 +105,9 @@ def register(subparsers: Any) -> None:
         metavar="'YYYY-MM-DD HH:MM'",
         help="when it happened, business time zone (default: now)",
     )
-    done.add_argument("--duration", type=int, metavar="MINUTES", help="length in minutes")
+    done.add_argument(
+        "--duration", type=int, metavar="MINUTES", help="length in minutes"
+    )
     done.add_argument("--result", default="", help="what came of it")
     _add_format(done)
     done.set_defaults(handler=run_done)

@@ -274,3 +274,19 @@ def test_timeline_widget_shows_customer(qtbot, store, runner, events):
     ]
     assert "[Tablets] Created in Valid contact" in texts
     assert widget.log_button.isEnabled()
+
+
+def test_board_clock_refreshes_marks(qtbot, store, runner, events):
+    due = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    deal_id = store.add_deal("gated-sales", "Just due", "100")
+    plan_for(store, deal_id, due)
+    board = open_board(qtbot, runner, events, store.series("gated-sales").id)
+    index = board.model.deal_index(deal_id)
+    # A clock left at a minute before the due time shows no mark ...
+    board.model.set_today(date.today(), due - timedelta(minutes=1))
+    assert index.data(Role.ACTIVITY_OVERDUE) is False
+    # ... and the board's clock tick measures from now again.
+    board.refresh_clock()
+    assert index.data(Role.ACTIVITY_OVERDUE) is True
+    assert board._clock.isActive()
+    assert board._clock.interval() == 60_000

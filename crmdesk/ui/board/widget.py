@@ -13,9 +13,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QFrame,
@@ -49,6 +50,9 @@ from crmdesk.ui.events import EventHub
 from crmdesk.ui.formatting import major_amount
 from crmdesk.ui.messages import rejections_text
 from crmdesk.ui.tasks import TaskRunner
+
+CLOCK_INTERVAL_MS = 60_000
+"""How often the board measures its overdue and idle marks again."""
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +169,18 @@ class BoardWidget(QWidget):
         events.deals_changed.connect(self._on_deals_changed)
         events.series_changed.connect(self._on_series_changed)
 
+        # Planned activities turn overdue while the board is open, and the
+        # day changes at midnight, so the marks are measured again each minute.
+        self._clock = QTimer(self)
+        self._clock.setInterval(CLOCK_INTERVAL_MS)
+        self._clock.timeout.connect(self.refresh_clock)
+        self._clock.start()
+
     # -- public interface -----------------------------------------------------
+
+    def refresh_clock(self) -> None:
+        """Measure the overdue and idle marks from the current date and time."""
+        self._model.set_today(date.today())
 
     @property
     def model(self) -> BoardModel:
