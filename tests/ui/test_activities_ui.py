@@ -204,9 +204,9 @@ def test_overdue_activity_marked_on_card(qtbot, store, runner, events):
     tooltip = model.deal_index(late).data(Qt.ItemDataRole.ToolTipRole)
     assert "The next planned activity is overdue." in tooltip
 
-    # The fourth text line of the card (where the next activity is drawn) is
-    # red only on the overdue card; no card has a passed close date, so the
-    # red accent stripe is not drawn.
+    # The next activity is drawn on the fourth text line, which is red only on
+    # the overdue card. No card has a passed close date, so no card gets the
+    # red accent stripe.
     line = QRect(12, 62, CARD_WIDTH - 24, 22)
     assert _red_pixels(_paint_card(board, late), line) > 20
     assert _red_pixels(_paint_card(board, upcoming), line) == 0
