@@ -454,9 +454,9 @@ def run_list(args: argparse.Namespace, context: CliContext) -> int:
             else None,
             owner_id=find_user(session, args.owner).id if args.owner else None,
             planned=planned,
+            due_before=now if args.overdue else None,
+            limit=max(args.limit, 0),
         )
-    if args.overdue:
-        records = [record for record in records if record.is_overdue(now)]
-    rows = [_row(record, zone_name, now) for record in records[: max(args.limit, 0)]]
+    rows = [_row(record, zone_name, now) for record in records]
     _print(rows, args.format)
     return 0

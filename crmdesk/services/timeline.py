@@ -185,14 +185,20 @@ def list_activities(
     customer_id: uuid.UUID | None = None,
     owner_id: uuid.UUID | None = None,
     planned: bool | None = None,
+    due_before: datetime | None = None,
     limit: int | None = None,
 ) -> list[ActivityRecord]:
     """Return live activities, filtered by deal, customer, owner and state.
 
     ``planned`` True lists planned activities soonest due first; False lists
-    done ones, latest first; None lists both, planned first.
+    done ones, latest first; None lists both, planned first. ``due_before``
+    keeps planned activities due before that instant (the overdue ones, given
+    now) and implies ``planned``.
     """
     query = _activity_query()
+    if due_before is not None:
+        planned = True
+        query = query.where(Activity.due_at < due_before)
     if opportunity_id is not None:
         query = query.where(Activity.opportunity_id == opportunity_id)
     if customer_id is not None:
