@@ -425,6 +425,29 @@ def cancel_activity(session: Session, activity_id: uuid.UUID, actor: Actor) -> N
         _untick_if_only_source(session, activity, actor)
 
 
+def follow_deal_customer(
+    session: Session, opportunity: Opportunity, actor: Actor
+) -> int:
+    """Give a deal's live activities the deal's current customer; return how many
+    changed. Called when a deal moves to another customer, so the activities
+    show on the new customer's timeline."""
+    activities = session.scalars(
+        select(Activity).where(
+            Activity.opportunity_id == opportunity.id,
+            Activity.deleted_at.is_(None),
+        )
+    ).all()
+    changed = 0
+    for activity in activities:
+        if activity.customer_id != opportunity.customer_id:
+            # The contact stays: the person was called even if they belong to
+            # the former customer.
+            activity.customer_id = opportunity.customer_id
+            activity.updated_at = actor.at
+            changed += 1
+    return changed
+
+
 # Checklist completion --------------------------------------------------------------
 
 

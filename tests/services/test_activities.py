@@ -471,3 +471,18 @@ def test_cancel_after_stage_left_keeps_tick(sessions, pipeline):
     with sessions.begin() as session:
         cancel_activity(session, result.activity_id, actor())
         assert ticked(session, deal_id) == {pipeline.actions["call"]}
+
+
+def test_activities_follow_deal_customer(sessions, pipeline):
+    from crmdesk.services.deals import OpportunityEdit, update_opportunity
+
+    with sessions.begin() as session:
+        first = make_customer(session, "First")
+        second = make_customer(session, "Second")
+        deal_id = make_deal(session, pipeline, customer_id=first)
+        result = log_activity(session, Target.deal(deal_id), done(), actor())
+        update_opportunity(
+            session, deal_id, OpportunityEdit(customer_id=second), actor()
+        )
+    with sessions.begin() as session:
+        assert session.get(Activity, result.activity_id).customer_id == second
