@@ -38,10 +38,10 @@ MAVEN_DATA = ROOT.parent / "shared" / "data" / "maven-crm-sales-opportunities"
 BOARD_SERIES = "new-customer"
 DEMO_TODAY = date(2025, 6, 30)
 
-# The card fields of a board before the next planned activity was added, written
-# by hand in the shape of the board query: customer and owner names, and the
-# number of ticked checklist actions of the deal's current stage, counted per
-# card by a correlated subquery.
+# The card fields of a board before cards showed the next planned activity,
+# written by hand in the shape of the board query. They are the customer and
+# owner names and the number of ticked checklist actions of the deal's current
+# stage, counted per card by a correlated subquery.
 BARE_CARDS_WITHOUT_ACTIVITY_SQL = """
 SELECT o.id, o.stage_id, o.title, c.name, o.amount_minor, o.currency,
        o.expected_close, o.manual_probability, o.owner_id, u.display_name,
