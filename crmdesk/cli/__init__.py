@@ -24,6 +24,7 @@ Handler = Callable[[argparse.Namespace, cli_context.CliContext], int]
 
 def _command_modules() -> list[ModuleType]:
     from crmdesk.cli import (
+        activities,
         board,
         deals,
         demo,
@@ -36,7 +37,19 @@ def _command_modules() -> list[ModuleType]:
         sync,
     )
 
-    return [series, board, deals, move, imports, leads, demo, report, server, sync]
+    return [
+        series,
+        board,
+        deals,
+        move,
+        activities,
+        imports,
+        leads,
+        demo,
+        report,
+        server,
+        sync,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -39,6 +39,10 @@ class Card(NamedTuple):
     owner_id: uuid.UUID | None
     owner: str
     stage_entered_at: datetime
+    # The deal's planned activity due soonest, when it has one: its kind (call,
+    # visit ...) and due instant. The board marks it overdue once due is past.
+    next_activity_kind: str | None = None
+    next_activity_due: datetime | None = None
 
 
 @dataclass(frozen=True)

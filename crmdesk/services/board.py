@@ -76,6 +76,8 @@ def _card(row: board_repo.CardRow, stage: BoardStage) -> Card:
         row.owner_id,
         row.owner or "",
         row.stage_entered_at,
+        row.next_activity_kind,
+        row.next_activity_due,
     )
 
 

@@ -20,6 +20,7 @@ from crmdesk.domain.money import Money, check_currency
 from crmdesk.domain.playbook import StageKind
 from crmdesk.domain.rules import effective_probability
 from crmdesk.services import customers
+from crmdesk.services.activities import follow_deal_customer
 from crmdesk.services.context import Actor
 from crmdesk.services.stages import (
     SeriesFacts,
@@ -286,7 +287,9 @@ def update_opportunity(
     if edit.customer_id is not None:
         if session.get(Customer, edit.customer_id) is None:
             raise NotFoundError(f"customer {edit.customer_id} not found")
-        opportunity.customer_id = edit.customer_id
+        if opportunity.customer_id != edit.customer_id:
+            opportunity.customer_id = edit.customer_id
+            follow_deal_customer(session, opportunity, actor)
     if edit.owner_id is not None:
         owner = session.get(User, edit.owner_id)
         if owner is None:

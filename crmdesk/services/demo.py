@@ -51,6 +51,7 @@ from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.playbook_file import shipped_playbook
 from crmdesk.services import demo_people as people
+from crmdesk.services.demo_activities import insert_demo_activities
 from crmdesk.services.demo_leads import add_demo_leads
 from crmdesk.services.demo_rows import DealContext, DealRows, simulate_deal
 from crmdesk.services.demo_walk import SeriesWalk
@@ -238,6 +239,7 @@ def _generate(
         )
         _generate_series(session, rng, context, states, counts[key], totals)
     add_demo_leads(session, team_users["front-end"][1], end)
+    insert_demo_activities(session, random.Random(seed), end, BUSINESS_ZONE)
 
     return DemoSummary(
         seed=seed,

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crmdesk.storage.models import (
+    Activity,
     ChecklistAction,
     ChecklistItem,
     Customer,
@@ -56,6 +57,8 @@ class CardRow(NamedTuple):
     owner: str | None
     stage_entered_at: datetime
     checklist_done: int
+    next_activity_kind: str | None
+    next_activity_due: datetime | None
 
 
 def fetch_stages(session: Session, series_id: uuid.UUID) -> list[StageRow]:
@@ -108,6 +111,23 @@ def fetch_cards(
         .correlate(Opportunity)
         .scalar_subquery()
     )
+    # The planned activity due soonest is found per card through the index on
+    # (opportunity_id, due_at) and joined by its key, so its kind and due time
+    # come from one lookup.
+    next_id = (
+        select(Activity.id)
+        .where(
+            Activity.opportunity_id == Opportunity.id,
+            Activity.due_at.is_not(None),
+            Activity.done_at.is_(None),
+            Activity.deleted_at.is_(None),
+        )
+        .order_by(Activity.due_at, Activity.id)
+        .limit(1)
+        .correlate(Opportunity)
+        .scalar_subquery()
+    )
+    next_activity = aliased(Activity)
     # SQLAlchemy's per-value result processing costs more than the query on a
     # board of ten thousand cards, so keys, dates and times are read raw and
     # parsed here with the C parsers of uuid and datetime. Stage and owner ids
@@ -126,9 +146,12 @@ def fetch_cards(
             User.display_name,
             type_coerce(Opportunity.stage_entered_at, RAW_TIME),
             done,
+            next_activity.kind,
+            type_coerce(next_activity.due_at, RAW_TIME),
         )
         .outerjoin(Customer, Customer.id == Opportunity.customer_id)
         .outerjoin(User, User.id == Opportunity.owner_id)
+        .outerjoin(next_activity, next_activity.id == next_id)
         .where(Opportunity.series_id == series_id, Opportunity.deleted_at.is_(None))
         .order_by(Opportunity.stage_entered_at.desc(), Opportunity.id)
     )
@@ -149,6 +172,8 @@ def fetch_cards(
             row[9],
             parse_utc(row[10]),
             row[11],
+            row[12],
+            None if row[13] is None else parse_utc(row[13]),
         )
         for row in session.execute(query)
     ]

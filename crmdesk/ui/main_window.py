@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QToolBar,
     QWidget,
@@ -158,6 +159,9 @@ class MainWindow(QMainWindow):
         actions.about.triggered.connect(self.show_about)
         actions.about_qt.triggered.connect(lambda: QMessageBox.aboutQt(self))
         actions.move_menu.aboutToShow.connect(self._fill_move_menu)
+        actions.log_activity.triggered.connect(self.log_activity)
+        actions.plan_activity.triggered.connect(self.plan_activity)
+        self.switcher.card_menu_requested.connect(self.popup_card_menu)
 
         self.filter_bar.filter_changed.connect(self.switcher.set_filter)
         self.switcher.current_changed.connect(self._on_series_shown)
@@ -391,6 +395,61 @@ class MainWindow(QMainWindow):
             return
         centre = board.rect().center()
         self.actions_.move_menu.popup(board.mapToGlobal(QPoint(centre)))
+
+    def _activity_deal(self) -> uuid.UUID | None:
+        """Return the one selected card's deal, else the deal of the detail panel."""
+        board = self.switcher.current_board()
+        selected = [] if board is None else board.selected_deal_ids()
+        if len(selected) == 1:
+            return selected[0]
+        if not selected and self.detail.deal_id is not None:
+            return self.detail.deal_id
+        self.statusBar().showMessage(
+            self.tr("Select one card on the board first"), 5000
+        )
+        return None
+
+    def log_activity(self, deal_id: uuid.UUID | None = None) -> None:
+        """Open the Log activity dialog on a deal (Ctrl+L): the one given, the
+        selected card's, or the deal in the detail panel."""
+        deal_id = deal_id or self._activity_deal()
+        if deal_id is None:
+            return
+        if self.detail.deal_id != deal_id:
+            self.detail.show_deal(deal_id)
+        self.detail.log_activity()
+
+    def plan_activity(self, deal_id: uuid.UUID | None = None) -> None:
+        """Open the Plan activity dialog on a deal (Ctrl+Shift+L)."""
+        deal_id = deal_id or self._activity_deal()
+        if deal_id is None:
+            return
+        if self.detail.deal_id != deal_id:
+            self.detail.show_deal(deal_id)
+        self.detail.plan_activity()
+
+    def card_menu(self, deal_id: uuid.UUID) -> QMenu:
+        """Return the context menu of a card; the caller pops it up."""
+        menu = QMenu(self)
+        menu.addAction(self.tr("Open deal"), lambda: self.detail.show_deal(deal_id))
+        menu.addSeparator()
+        log_action = menu.addAction(
+            self.tr("Log activity…"), lambda: self.log_activity(deal_id)
+        )
+        log_action.setShortcut(self.actions_.log_activity.shortcut())
+        plan_action = menu.addAction(
+            self.tr("Plan activity…"), lambda: self.plan_activity(deal_id)
+        )
+        plan_action.setShortcut(self.actions_.plan_activity.shortcut())
+        menu.addSeparator()
+        menu.addMenu(self.actions_.move_menu)
+        return menu
+
+    def popup_card_menu(self, deal_id: uuid.UUID, position: QPoint) -> None:
+        """Show the context menu of a card at a global position."""
+        menu = self.card_menu(deal_id)
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(position)
 
     def open_log_folder(self) -> None:
         """Open the folder of the log file in the system file manager."""

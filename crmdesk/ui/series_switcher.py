@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabBar, QVBoxLayout, QWidget
 
@@ -29,6 +29,8 @@ class SeriesSwitcher(QWidget):
         move_failed(str): the translated reason a card move was rejected.
         counts_changed(): the cards shown on the current board, or their
             totals, changed.
+        card_menu_requested(object, QPoint): a card's context menu was asked
+            for, with the deal's UUID and the global position.
     """
 
     current_changed = Signal(object)
@@ -37,6 +39,7 @@ class SeriesSwitcher(QWidget):
     board_loaded = Signal(object)
     move_failed = Signal(str)
     counts_changed = Signal()
+    card_menu_requested = Signal(object, QPoint)
 
     def __init__(
         self,
@@ -184,6 +187,7 @@ class SeriesSwitcher(QWidget):
         board.deal_activated.connect(self.deal_activated)
         board.board_loaded.connect(self.board_loaded)
         board.move_failed.connect(self.move_failed)
+        board.card_menu_requested.connect(self.card_menu_requested)
         board.model.totals_changed.connect(
             lambda source=board: self._forward_counts(source)
         )

@@ -2,6 +2,132 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>ActivityDialog</name>
+    <message>
+        <source>Log activity</source>
+        <translation>记录活动</translation>
+    </message>
+    <message>
+        <source>Plan activity</source>
+        <translation>计划活动</translation>
+    </message>
+    <message>
+        <source>Mark activity done</source>
+        <translation>标记活动已完成</translation>
+    </message>
+    <message>
+        <source>Reschedule activity</source>
+        <translation>改期活动</translation>
+    </message>
+    <message>
+        <source>Deal: {title}</source>
+        <translation>商机：{title}</translation>
+    </message>
+    <message>
+        <source>Customer: {name}</source>
+        <translation>客户：{name}</translation>
+    </message>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation>类型(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>&amp;Subject:</source>
+        <translation>主题(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>&amp;When:</source>
+        <translation>时间(&amp;W)：</translation>
+    </message>
+    <message>
+        <source>&amp;Duration:</source>
+        <translation>时长(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>D&amp;ue:</source>
+        <translation>截止(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>&amp;Result:</source>
+        <translation>结果(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>&amp;Notes:</source>
+        <translation>备注(&amp;N)：</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>Not recorded</source>
+        <translation>未记录</translation>
+    </message>
+    <message>
+        <source>at</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Without a time the activity is due at 23:59 that day.</source>
+        <translation>不填时间时，活动截止于当天 23:59。</translation>
+    </message>
+    <message>
+        <source>What it is about</source>
+        <translation>活动内容</translation>
+    </message>
+    <message>
+        <source>What came of it</source>
+        <translation>活动结果</translation>
+    </message>
+    <message>
+        <source>Times are in the business time zone, {zone}.</source>
+        <translation>时间按业务时区 {zone} 计算。</translation>
+    </message>
+    <message>
+        <source>Saving ticks the checklist action “{action}”.</source>
+        <translation>保存后将勾选检查项“{action}”。</translation>
+    </message>
+    <message>
+        <source>Saving failed: {error}</source>
+        <translation>保存失败：{error}</translation>
+    </message>
+    <message>
+        <source>Activity</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>The activity could not be opened: {error}</source>
+        <translation>无法打开活动：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>ActivityTexts</name>
+    <message>
+        <source>Call</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>拜访</translation>
+    </message>
+    <message>
+        <source>Meeting</source>
+        <translation>会议</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <source>Trial</source>
+        <translation>试用</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
     <name>BoardExport</name>
     <message>
         <source>{count} deals · totals in {currency} · {day}</source>
@@ -21,6 +147,10 @@
     <message>
         <source>In this stage for {days} days.</source>
         <translation>已在此阶段停留 {days} 天。</translation>
+    </message>
+    <message>
+        <source>The next planned activity is overdue.</source>
+        <translation>下一项计划活动已逾期。</translation>
     </message>
 </context>
 <context>
@@ -79,6 +209,18 @@
     <message>
         <source>✓ {done}/{total}</source>
         <translation>✓ {done}/{total}</translation>
+    </message>
+    <message>
+        <source>No activity planned</source>
+        <translation>无计划活动</translation>
+    </message>
+    <message>
+        <source>Overdue: {kind} {when}</source>
+        <translation>逾期：{kind} {when}</translation>
+    </message>
+    <message>
+        <source>Next: {kind} {when}</source>
+        <translation>下一步：{kind} {when}</translation>
     </message>
     <message>
         <source>New in stage today</source>
@@ -421,6 +563,10 @@
     <message>
         <source>History</source>
         <translation>历史</translation>
+    </message>
+    <message>
+        <source>Activities</source>
+        <translation>活动</translation>
     </message>
     <message>
         <source>Double-click a card to see its deal here.</source>
@@ -1035,6 +1181,22 @@
         <translation>请先在看板上选择卡片</translation>
     </message>
     <message>
+        <source>Select one card on the board first</source>
+        <translation>请先在看板上选择一张卡片</translation>
+    </message>
+    <message>
+        <source>Open deal</source>
+        <translation>打开商机</translation>
+    </message>
+    <message>
+        <source>Log activity…</source>
+        <translation>记录活动…</translation>
+    </message>
+    <message>
+        <source>Plan activity…</source>
+        <translation>计划活动…</translation>
+    </message>
+    <message>
         <source>Customer saved.</source>
         <translation>客户已保存。</translation>
     </message>
@@ -1070,7 +1232,7 @@
         <translation>合并线索</translation>
     </message>
     <message>
-        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead&apos;s notes, and the other lead is marked merged.</source>
+        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead's notes, and the other lead is marked merged.</source>
         <translation>两条线索的备注都会保留。未选中的值会写入保留线索的备注，另一条线索标记为已合并。</translation>
     </message>
     <message>
@@ -1140,7 +1302,7 @@
         <translation>此系列不允许重新打开已丢单的商机。</translation>
     </message>
     <message>
-        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal&apos;s checklist first.</source>
+        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal's checklist first.</source>
         <translation>“{stage}”阶段的必做动作尚未完成：{actions}。请先在商机的检查清单中勾选。</translation>
     </message>
     <message>
@@ -1231,11 +1393,11 @@
         <translation>保存</translation>
     </message>
     <message>
-        <source>The name is empty: enter the company or person&apos;s name.</source>
+        <source>The name is empty: enter the company or person's name.</source>
         <translation>名称为空：请输入公司或个人的名称。</translation>
     </message>
     <message>
-        <source>Enter the contact&apos;s name, or clear the contact fields.</source>
+        <source>Enter the contact's name, or clear the contact fields.</source>
         <translation>请输入联系人姓名，或清空联系人各栏。</translation>
     </message>
     <message>
@@ -1890,8 +2052,8 @@
         <translation>报表计算于 {time}</translation>
     </message>
     <message>
-        <source>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
-        <translation>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
+        <source>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
+        <translation>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
     </message>
     <message>
         <source>Export table as CSV</source>
@@ -2115,7 +2277,7 @@
         <translation>合计包含此阶段的全部商机（{count} 个）。</translation>
     </message>
     <message>
-        <source>Weighted: each deal&apos;s amount times its own win probability, in {currency}.</source>
+        <source>Weighted: each deal's amount times its own win probability, in {currency}.</source>
         <translation>加权金额：每个商机的金额乘以其自身赢率，以 {currency} 计。</translation>
     </message>
     <message>
@@ -2409,6 +2571,141 @@
     </message>
 </context>
 <context>
+    <name>TimelineWidget</name>
+    <message>
+        <source>&amp;Log activity…</source>
+        <translation>记录活动(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>&amp;Plan activity…</source>
+        <translation>计划活动(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Record a call, visit or other activity</source>
+        <translation>记录电话、拜访或其他活动</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>The timeline could not be loaded: {error}</source>
+        <translation>无法加载时间线：{error}</translation>
+    </message>
+    <message>
+        <source>Planned ({count})</source>
+        <translation>计划中（{count}）</translation>
+    </message>
+    <message>
+        <source>History ({count})</source>
+        <translation>历史（{count}）</translation>
+    </message>
+    <message>
+        <source>Nothing planned</source>
+        <translation>暂无计划</translation>
+    </message>
+    <message>
+        <source>Overdue: {when}</source>
+        <translation>逾期：{when}</translation>
+    </message>
+    <message>
+        <source>Double-click to mark it done</source>
+        <translation>双击标记为已完成</translation>
+    </message>
+    <message>
+        <source>Created in {stage}</source>
+        <translation>创建于 {stage}</translation>
+    </message>
+    <message>
+        <source>Moved from {source} to {target}</source>
+        <translation>从 {source} 移到 {target}</translation>
+    </message>
+    <message>
+        <source>Won</source>
+        <translation>赢单</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <translation>输单</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>Win probability cleared</source>
+        <translation>已清除手动赢率</translation>
+    </message>
+    <message>
+        <source>Win probability set to {percent}</source>
+        <translation>赢率设为 {percent}</translation>
+    </message>
+    <message>
+        <source>Customer state set to {state}</source>
+        <translation>客户状态设为 {state}</translation>
+    </message>
+    <message>
+        <source>Customer state {source} → {target}</source>
+        <translation>客户状态 {source} → {target}</translation>
+    </message>
+    <message>
+        <source>approved</source>
+        <translation>已批准</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>已驳回</translation>
+    </message>
+    <message>
+        <source>reopened by an amount change</source>
+        <translation>因金额变更重新打开</translation>
+    </message>
+    <message>
+        <source>{approval}: {decision}</source>
+        <translation>{approval}：{decision}</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>✓ {action}</source>
+        <translation>✓ {action}</translation>
+    </message>
+    <message>
+        <source>Mark done…</source>
+        <translation>标记已完成…</translation>
+    </message>
+    <message>
+        <source>Reschedule…</source>
+        <translation>改期…</translation>
+    </message>
+    <message>
+        <source>Cancel activity</source>
+        <translation>取消活动</translation>
+    </message>
+    <message>
+        <source>Delete activity</source>
+        <translation>删除活动</translation>
+    </message>
+    <message>
+        <source>Remove this activity? A checklist action it ticked is unticked while the deal is still in that stage.</source>
+        <translation>删除此活动？如果商机仍处于该阶段，它勾选的检查项将被取消勾选。</translation>
+    </message>
+</context>
+<context>
     <name>WindowActions</name>
     <message>
         <source>&amp;File</source>
@@ -2469,6 +2766,14 @@
     <message>
         <source>Move selected cards…</source>
         <translation>移动所选卡片…</translation>
+    </message>
+    <message>
+        <source>&amp;Log activity…</source>
+        <translation>记录活动(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>&amp;Plan activity…</source>
+        <translation>计划活动(&amp;P)…</translation>
     </message>
     <message>
         <source>S&amp;ync now</source>

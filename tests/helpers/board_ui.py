@@ -136,7 +136,10 @@ TEST_PLAYBOOK = Playbook(
                     20,
                     checklist=(
                         ChecklistActionDef(
-                            "effective-call", _text("Effective call", "有效通话"), True
+                            "effective-call",
+                            _text("Effective call", "有效通话"),
+                            True,
+                            "call",
                         ),
                         ChecklistActionDef(
                             "brochure", _text("Send brochure", "发送资料"), False

@@ -348,9 +348,12 @@ class BoardColumns(QWidget):
     Signals:
         deal_activated(object): the ``uuid.UUID`` of a card activated with a
             double click or Enter.
+        card_menu_requested(object, QPoint): a card's context menu was asked
+            for; the deal's ``uuid.UUID`` and the global position of the menu.
     """
 
     deal_activated = Signal(object)
+    card_menu_requested = Signal(object, QPoint)
 
     def __init__(
         self,
@@ -454,6 +457,10 @@ class BoardColumns(QWidget):
         view = ColumnView(self._model, self._delegate, frame)
         view.setSelectionModel(self._selection)
         view.activated.connect(self._on_activated)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(
+            lambda position, source=view: self._on_card_menu(source, position)
+        )
         view.neighbour_requested.connect(self._on_neighbour_requested)
         if self._expanded:
             view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -473,6 +480,18 @@ class BoardColumns(QWidget):
         deal_id = index.data(Role.DEAL_ID)
         if isinstance(deal_id, uuid.UUID):
             self.deal_activated.emit(deal_id)
+
+    def _on_card_menu(self, view: ColumnView, position: QPoint) -> None:
+        index = view.indexAt(position)
+        deal_id = index.data(Role.DEAL_ID)
+        if not isinstance(deal_id, uuid.UUID):
+            return
+        if not self._selection.isSelected(index):
+            # The menu acts on the card under the pointer, as in file managers.
+            self._selection.setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+        self.card_menu_requested.emit(deal_id, view.viewport().mapToGlobal(position))
 
     def _on_neighbour_requested(self, step: int) -> None:
         sender = self.sender()

@@ -33,11 +33,12 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from crmdesk.domain.board import Card
 from crmdesk.ui.board.model import BoardModel, Role
 from crmdesk.ui.formatting import amount_text, date_text
+from crmdesk.ui.timeline.texts import ActivityTexts, short_instant
 
 CARD_WIDTH = 264
 """Width of a card in pixels, margins included."""
 
-CARD_HEIGHT = 104
+CARD_HEIGHT = 124
 """Height of a card in pixels, margins included."""
 
 _MARGIN_X = 8
@@ -109,10 +110,12 @@ def _initials(name: str) -> str:
 
 class CardDelegate(QStyledItemDelegate):
     """Paints board cards: customer, title, amount, close date, probability,
-    checklist progress, owner and days in stage, with overdue and idle marks."""
+    checklist progress, next planned activity, owner and days in stage, with
+    overdue and idle marks."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._activity_texts = ActivityTexts(self)
         self._fonts: dict[str, _Fonts] = {}
         self._elided: dict[tuple[str, int, str], str] = {}
 
@@ -247,7 +250,12 @@ class CardDelegate(QStyledItemDelegate):
         third = second.translated(0, line + 2)
         self._paint_facts(painter, third, fonts, model, card, text_color, muted)
 
-        # Line 4: owner and days in stage.
+        # Line 4: the next planned activity, red when it is overdue.
+        self._paint_next_activity(
+            painter, third.translated(0, line), fonts, model, card, muted
+        )
+
+        # Line 5: owner and days in stage.
         fourth = QRect(inner.left(), inner.bottom() - line + 1, inner.width(), line)
         self._paint_footer(painter, fourth, fonts, palette, model, card, muted)
 
@@ -306,6 +314,37 @@ class CardDelegate(QStyledItemDelegate):
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 progress,
             )
+
+    def _paint_next_activity(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        fonts: _Fonts,
+        model: BoardModel,
+        card: Card,
+        muted: QColor,
+    ) -> None:
+        if card.next_activity_kind is None or card.next_activity_due is None:
+            if not model.is_open(card):
+                return
+            # An open deal with nothing planned is worth a glance.
+            text = self.tr("No activity planned")
+            painter.setPen(muted)
+        else:
+            kind = self._activity_texts.kind_name(card.next_activity_kind)
+            when = short_instant(card.next_activity_due)
+            if model.is_activity_overdue(card):
+                text = self.tr("Overdue: {kind} {when}").format(kind=kind, when=when)
+                painter.setPen(OVERDUE_COLOR)
+            else:
+                text = self.tr("Next: {kind} {when}").format(kind=kind, when=when)
+                painter.setPen(muted)
+        painter.setFont(fonts.small)
+        painter.drawText(
+            rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            self._elide(text, fonts.small, fonts.small_metrics, rect.width()),
+        )
 
     def _paint_footer(
         self,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
@@ -71,6 +71,8 @@ class Role(IntEnum):
     """Whole days since the deal entered its stage."""
     HIDDEN_COUNT = Qt.ItemDataRole.UserRole + 8
     """How many cards of a stage row the filter hides."""
+    ACTIVITY_OVERDUE = Qt.ItemDataRole.UserRole + 9
+    """True when the deal's next planned activity was due before now."""
 
 
 def _order_key(card: Card) -> tuple[float, uuid.UUID]:
@@ -103,6 +105,7 @@ class BoardModel(QAbstractItemModel):
         self._totals: dict[int, Totals] = {}
         self._filter = CardFilter()
         self._today = date.today()
+        self._now = datetime.now(UTC)
 
     # -- loading and updating -------------------------------------------------
 
@@ -121,6 +124,7 @@ class BoardModel(QAbstractItemModel):
         self._rates = dict(rates)
         self._cards = {card.id: card for card in cards}
         self._today = date.today()
+        self._now = datetime.now(UTC)
         self._rows = [[] for _ in self._stages]
         for card in sorted(self._cards.values(), key=_order_key):
             row = self._stage_rows.get(card.stage_id)
@@ -172,9 +176,11 @@ class BoardModel(QAbstractItemModel):
                 self.index(0, 0), self.index(len(self._stages) - 1, 0)
             )
 
-    def set_today(self, today: date) -> None:
-        """Set the date that overdue and idle marks are measured from."""
+    def set_today(self, today: date, now: datetime | None = None) -> None:
+        """Set the date that overdue and idle marks are measured from, and the
+        instant that overdue activities are measured from (default: now)."""
         self._today = today
+        self._now = now or datetime.now(UTC)
         for row in range(len(self._stages)):
             count = len(self._rows[row])
             if count:
@@ -260,6 +266,16 @@ class BoardModel(QAbstractItemModel):
             and card.expected_close < self._today
         )
 
+    def is_activity_overdue(self, card: Card) -> bool:
+        """True when the deal's next planned activity was due before now.
+
+        Due instants are absolute, so the comparison needs no time zone; the
+        due time was entered in the business time zone. "Now" is the time of
+        the last load or ``set_today``.
+        """
+        due = card.next_activity_due
+        return due is not None and due < self._now
+
     def days_in_stage(self, card: Card) -> int:
         """Return the whole days between the deal entering its stage and today."""
         entered = card.stage_entered_at.astimezone(UTC).date()
@@ -344,6 +360,8 @@ class BoardModel(QAbstractItemModel):
             return self.is_idle(card)
         if role == Role.DAYS_IN_STAGE:
             return self.days_in_stage(card)
+        if role == Role.ACTIVITY_OVERDUE:
+            return self.is_activity_overdue(card)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._describe(card)
         return None
@@ -357,6 +375,8 @@ class BoardModel(QAbstractItemModel):
             text += "\n" + self.tr("In this stage for {days} days.").format(
                 days=self.days_in_stage(card)
             )
+        if self.is_activity_overdue(card):
+            text += "\n" + self.tr("The next planned activity is overdue.")
         return text
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

@@ -13,9 +13,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QFrame,
@@ -49,6 +50,9 @@ from crmdesk.ui.events import EventHub
 from crmdesk.ui.formatting import major_amount
 from crmdesk.ui.messages import rejections_text
 from crmdesk.ui.tasks import TaskRunner
+
+CLOCK_INTERVAL_MS = 60_000
+"""How often the board measures its overdue and idle marks again."""
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +114,15 @@ class BoardWidget(QWidget):
         board_loaded(object): the ``uuid.UUID`` of the series, after a load or
             reload has filled the columns.
         move_failed(str): the message shown for a rejected or failed move.
+        card_menu_requested(object, QPoint): the context menu of a card was
+            asked for, with the deal's ``uuid.UUID`` and the global position.
     """
 
     deal_activated = Signal(object)
     selection_changed = Signal(list)
     board_loaded = Signal(object)
     move_failed = Signal(str)
+    card_menu_requested = Signal(object, QPoint)
 
     def __init__(
         self,
@@ -136,6 +143,7 @@ class BoardWidget(QWidget):
         self._model.drop_requested.connect(self._on_drop_requested)
         self._columns = BoardColumns(self._model, parent=self)
         self._columns.deal_activated.connect(self.deal_activated)
+        self._columns.card_menu_requested.connect(self.card_menu_requested)
         self._columns.selection_model.selectionChanged.connect(
             self._on_selection_changed
         )
@@ -161,7 +169,18 @@ class BoardWidget(QWidget):
         events.deals_changed.connect(self._on_deals_changed)
         events.series_changed.connect(self._on_series_changed)
 
+        # Planned activities turn overdue while the board is open, and the
+        # day changes at midnight, so the marks are measured again each minute.
+        self._clock = QTimer(self)
+        self._clock.setInterval(CLOCK_INTERVAL_MS)
+        self._clock.timeout.connect(self.refresh_clock)
+        self._clock.start()
+
     # -- public interface -----------------------------------------------------
+
+    def refresh_clock(self) -> None:
+        """Measure the overdue and idle marks from the current date and time."""
+        self._model.set_today(date.today())
 
     @property
     def model(self) -> BoardModel:

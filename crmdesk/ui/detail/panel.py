@@ -52,6 +52,7 @@ from crmdesk.ui.events import EventHub
 from crmdesk.ui.formatting import major_amount
 from crmdesk.ui.messages import rejections_text
 from crmdesk.ui.tasks import TaskRunner
+from crmdesk.ui.timeline.widget import TimelineWidget
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class DetailPanel(QDockWidget):
         self.stage_section = StageSection(language, self)
         self.checklist = ChecklistView(language, self)
         self.records = DealRecords(language, self)
+        self.timeline = TimelineWidget(runner, events, language, self)
 
         deal_page = QWidget(self)
         deal_layout = QVBoxLayout(deal_page)
@@ -125,6 +127,7 @@ class DetailPanel(QDockWidget):
         self.tabs.addTab(scroll, "")
         self.tabs.addTab(self.checklist, "")
         self.tabs.addTab(self.records, "")
+        self.timeline_tab = self.tabs.addTab(self.timeline, "")
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -146,6 +149,7 @@ class DetailPanel(QDockWidget):
         self.tabs.setTabText(0, self.tr("Deal"))
         self.tabs.setTabText(1, self.tr("Checklist"))
         self.tabs.setTabText(2, self.tr("History"))
+        self.tabs.setTabText(self.timeline_tab, self.tr("Activities"))
         if self._loaded is None:
             self.heading.setText(self.tr("Double-click a card to see its deal here."))
 
@@ -160,6 +164,7 @@ class DetailPanel(QDockWidget):
         self.stage_section.set_language(language)
         self.checklist.set_language(language)
         self.records.set_language(language)
+        self.timeline.set_language(language)
 
     @property
     def deal_id(self) -> uuid.UUID | None:
@@ -172,12 +177,14 @@ class DetailPanel(QDockWidget):
         self.show()
         self.raise_()
         self._reload()
+        self.timeline.show_deal(deal_id)
 
     def clear(self) -> None:
         """Show no deal, for example after switching to another series."""
         self._deal_id = None
         self._loaded = None
         self.tabs.setEnabled(False)
+        self.timeline.clear()
         self.show_message("")
         self.retranslate()
 
@@ -185,6 +192,18 @@ class DetailPanel(QDockWidget):
         """Show an error or rejection above the tabs; an empty text hides it."""
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def log_activity(self) -> None:
+        """Open the Log activity dialog on the deal shown."""
+        if self._deal_id is not None:
+            self.tabs.setCurrentIndex(self.timeline_tab)
+            self.timeline.log_activity()
+
+    def plan_activity(self) -> None:
+        """Open the Plan activity dialog on the deal shown."""
+        if self._deal_id is not None:
+            self.tabs.setCurrentIndex(self.timeline_tab)
+            self.timeline.plan_activity()
 
     # Loading
 
@@ -221,6 +240,7 @@ class DetailPanel(QDockWidget):
     def _on_deals_changed(self, deal_ids: list[uuid.UUID]) -> None:
         if self._deal_id is not None and self._deal_id in deal_ids:
             self._reload()
+            self.timeline.reload()
 
     # Writes
 
