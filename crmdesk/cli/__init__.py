@@ -25,6 +25,7 @@ Handler = Callable[[argparse.Namespace, cli_context.CliContext], int]
 def _command_modules() -> list[ModuleType]:
     from crmdesk.cli import (
         board,
+        customers,
         deals,
         demo,
         imports,
@@ -35,7 +36,7 @@ def _command_modules() -> list[ModuleType]:
         sync,
     )
 
-    return [series, board, deals, move, imports, demo, report, server, sync]
+    return [series, board, deals, customers, move, imports, demo, report, server, sync]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,7 +44,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.errors import NotFoundError, ValidationError
@@ -555,3 +555,90 @@ def customer_history(
         )
         for row in rows
     ]
+
+
+# Lookups for the command line ----------------------------------------------------
+
+
+def find_customer(session: Session, value: str) -> Customer:
+    """Return the live customer named by its id, external key or exact name.
+
+    Names match without regard to case.
+
+    Raises:
+        NotFoundError: nothing matches, or several customers share the key or
+            name; the message says what to pass instead.
+    """
+    wanted = value.strip()
+    try:
+        customer_id = uuid.UUID(wanted)
+    except ValueError:
+        customer_id = None
+    if customer_id is not None:
+        found = session.get(Customer, customer_id)
+        if found is not None and found.deleted_at is None:
+            return found
+    live = Customer.deleted_at.is_(None)
+    by_key = list(
+        session.scalars(select(Customer).where(Customer.external_key == wanted, live))
+    )
+    matches = by_key or list(
+        session.scalars(
+            select(Customer).where(func.lower(Customer.name) == wanted.casefold(), live)
+        )
+    )
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        ids = ", ".join(str(customer.id) for customer in matches)
+        raise NotFoundError(
+            f"customer {value!r} is ambiguous: customers {ids} match. "
+            "Name the customer by its id"
+        )
+    raise NotFoundError(
+        f"customer {value!r} not found: pass a customer id, an exact name or the "
+        "external key of an imported customer (crmdesk customers list shows them)"
+    )
+
+
+def find_state(
+    session: Session, playbook_id: uuid.UUID | None, value: str
+) -> CustomerState:
+    """Return the live state named by its id, key, or English or Chinese name.
+
+    With ``playbook_id`` set, only that playbook's states are searched.
+
+    Raises:
+        NotFoundError: no state matches, or several playbooks have a match; the
+            message lists the state keys.
+    """
+    query = select(CustomerState).where(CustomerState.deleted_at.is_(None))
+    if playbook_id is not None:
+        query = query.where(CustomerState.playbook_id == playbook_id)
+    states = list(
+        session.scalars(
+            query.order_by(CustomerState.playbook_id, CustomerState.position)
+        )
+    )
+    wanted = value.strip().casefold()
+    matches = [state for state in states if str(state.id) == wanted]
+    matches = matches or [s for s in states if s.key.casefold() == wanted]
+    if not matches:
+        matches = [
+            state
+            for state in states
+            if wanted in (state.name_en.casefold(), state.name_zh.casefold())
+        ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        ids = ", ".join(f"{state.key} id {state.id}" for state in matches)
+        raise NotFoundError(
+            f"state {value!r} is ambiguous: it matches {ids}. Name the state by its id"
+        )
+    keys = ", ".join(dict.fromkeys(state.key for state in states))
+    if not keys:
+        raise NotFoundError(
+            f"no customer state {value!r}: no installed playbook has states"
+        )
+    raise NotFoundError(f"no customer state {value!r}: use one of {keys}")
