@@ -18,7 +18,10 @@ class EventHub(QObject):
             edited, moved or deleted.
         series_changed(object): the ``uuid.UUID`` of a series whose stages,
             rules or reasons changed, so its board must load again.
+        customers_changed(list): ids (``uuid.UUID``) of customers whose state
+            or fields changed.
     """
 
     deals_changed = Signal(list)
     series_changed = Signal(object)
+    customers_changed = Signal(list)
