@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
         current = self.switcher.current_series()
         wanted = current.playbook_id if current is not None else None
         ids = [choice.id for choice in choices]
-        self.customer_board.show_playbook(wanted if wanted in ids else ids[0])
+        self.customer_board.set_playbook(wanted if wanted in ids else ids[0])
         self._states_only = not workspace.series
         toggle.setEnabled(not self._states_only)
         if self._states_only:

@@ -126,6 +126,259 @@
     </message>
 </context>
 <context>
+    <name>CustomerBoardModel</name>
+    <message>
+        <source>Primary contact: {name}</source>
+        <translation>主要联系人：{name}</translation>
+    </message>
+    <message>
+        <source>Owner: {name}</source>
+        <translation>负责人：{name}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n 个进行中的商机</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) in this state</source>
+        <translation>
+            <numerusform>在此状态 %n 天</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CustomerBoardWidget</name>
+    <message>
+        <source>Customer board</source>
+        <translation>客户看板</translation>
+    </message>
+    <message>
+        <source>No state</source>
+        <translation>未设状态</translation>
+    </message>
+    <message>
+        <source>Customers of {playbook}</source>
+        <translation>{playbook}的客户</translation>
+    </message>
+    <message>
+        <source>The customer board could not be loaded: {error}</source>
+        <translation>客户看板加载失败：{error}</translation>
+    </message>
+    <message>
+        <source>A customer&apos;s state cannot be cleared: drop the card on one of the lifecycle states.</source>
+        <translation>客户状态不能清空：请把卡片拖到某个生命周期状态上。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n 个客户</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>“{customer}” cannot move to “{state}”:</source>
+        <translation>“{customer}”无法移动到“{state}”：</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerCardDelegate</name>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n 个进行中的商机</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No open deals</source>
+        <translation>无进行中的商机</translation>
+    </message>
+    <message>
+        <source>No primary contact</source>
+        <translation>无主要联系人</translation>
+    </message>
+    <message>
+        <source>In this state since today</source>
+        <translation>今天进入此状态</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) in state</source>
+        <translation>
+            <numerusform>在此状态 %n 天</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CustomerColumnView</name>
+    <message>
+        <source>Customers in {state}</source>
+        <translation>“{state}”状态的客户</translation>
+    </message>
+    <message>
+        <source>No customers</source>
+        <translation>暂无客户</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerDetailPanel</name>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>State history</source>
+        <translation>状态历史</translation>
+    </message>
+    <message>
+        <source>Deals</source>
+        <translation>商机</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Sector</source>
+        <translation>行业</translation>
+    </message>
+    <message>
+        <source>Country</source>
+        <translation>国家/地区</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>市场活动</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Change state</source>
+        <translation>更改状态</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>更改</translation>
+    </message>
+    <message>
+        <source>Note (required when moving back to an earlier state)</source>
+        <translation>备注（退回到较早状态时必填）</translation>
+    </message>
+    <message>
+        <source>New state</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>Note on the state change</source>
+        <translation>状态变更备注</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Job title</source>
+        <translation>职务</translation>
+    </message>
+    <message>
+        <source>Primary</source>
+        <translation>主要</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Won deal</source>
+        <translation>赢单商机</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>商机系列</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Double-click a customer card to see it here.</source>
+        <translation>双击客户卡片，即可在此查看客户详情。</translation>
+    </message>
+    <message>
+        <source>The customer could not be loaded: {error}</source>
+        <translation>客户加载失败：{error}</translation>
+    </message>
+    <message>
+        <source>No lifecycle state yet</source>
+        <translation>尚未设置生命周期状态</translation>
+    </message>
+    <message>
+        <source>State: {state}, since {date}</source>
+        <translation>状态：{state}，自 {date} 起</translation>
+    </message>
+    <message>
+        <source>Moving a customer back to an earlier state needs a note: say why in the note field.</source>
+        <translation>把客户退回到较早的状态需要备注：请在备注栏说明原因。</translation>
+    </message>
+    <message>
+        <source>Saving failed: {error}</source>
+        <translation>保存失败：{error}</translation>
+    </message>
+</context>
+<context>
     <name>DealFieldsForm</name>
     <message>
         <source>Title</source>
@@ -651,6 +904,18 @@
     <message>
         <source>Base currency: {code}</source>
         <translation>本位币：{code}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n 个客户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{shown} of %n customer(s) shown</source>
+        <translation>
+            <numerusform>显示 {shown} 个，共 %n 个客户</numerusform>
+        </translation>
     </message>
     <message>
         <source>No sync server is set: enter one under File &gt; Settings, Sync.</source>
@@ -1758,6 +2023,58 @@
     </message>
 </context>
 <context>
+    <name>StateHeader</name>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n 个客户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n 个进行中的商机</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Totals cover the customers the filter shows; it hides %n.</source>
+        <translation>
+            <numerusform>合计只包含筛选后显示的客户；另有 %n 个被隐藏。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Totals cover every customer in this state.</source>
+        <translation>合计包含此状态的全部客户。</translation>
+    </message>
+    <message>
+        <source>State {name}</source>
+        <translation>状态 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>StateNoteDialog</name>
+    <message>
+        <source>Change customer state</source>
+        <translation>更改客户状态</translation>
+    </message>
+    <message>
+        <source>{customers} moves back from “{from_state}” to “{to_state}”. Say why: the note is kept in the state history.</source>
+        <translation>{customers}将从“{from_state}”退回到“{to_state}”。请说明原因：备注会保存在状态历史中。</translation>
+    </message>
+    <message>
+        <source>{customers} moves from “{from_state}” to “{to_state}”. Add a note for the state history if you like.</source>
+        <translation>{customers}将从“{from_state}”移动到“{to_state}”。如有需要，可为状态历史添加备注。</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Why does the state change?</source>
+        <translation>为什么更改状态？</translation>
+    </message>
+</context>
+<context>
     <name>SyncIssuesPanel</name>
     <message>
         <source>{amount} ({minor} in minor units)</source>
@@ -2032,6 +2349,10 @@
     <message>
         <source>Pipeline &amp;review</source>
         <translation>管道复盘(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Customer board</source>
+        <translation>客户看板(&amp;C)</translation>
     </message>
     <message>
         <source>Move selected cards…</source>

@@ -149,6 +149,19 @@ class CustomerBoardWidget(QWidget):
             self._on_load_failed,
         )
 
+    def set_playbook(self, playbook_id: uuid.UUID | None) -> None:
+        """Show a playbook's board: load it now when visible, else when shown.
+
+        A store of a hundred thousand deals has tens of thousands of customers,
+        so a hidden board does not load them until the user opens it.
+        """
+        if self.isVisible():
+            self.show_playbook(playbook_id)
+            return
+        self._playbook_id = playbook_id
+        self._requested = True
+        self._stale = True
+
     def reload(self) -> None:
         """Load the shown playbook's board again."""
         self.show_playbook(self._playbook_id)
