@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.playbook_file import shipped_playbook
+from crmdesk.services import demo_customers
 from crmdesk.services import demo_people as people
 from crmdesk.services.demo_rows import DealContext, DealRows, simulate_deal
 from crmdesk.services.demo_walk import SeriesWalk
@@ -236,6 +237,7 @@ def _generate(
             zone=BUSINESS_ZONE,
         )
         _generate_series(session, rng, context, states, counts[key], totals)
+    demo_customers.assign_lifecycle(session, rng, end)
 
     return DemoSummary(
         seed=seed,
