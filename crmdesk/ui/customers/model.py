@@ -96,14 +96,19 @@ class CustomerBoardModel(QAbstractItemModel):
     # -- loading and updating -------------------------------------------------
 
     def load(self, states: Sequence[BoardState], cards: Iterable[CustomerCard]) -> None:
-        """Replace the whole board; views must set their root indexes again."""
+        """Replace the whole board; views must set their root indexes again.
+
+        ``cards`` must come in board order, latest arrival in a state first, as
+        ``load_customer_board`` returns them: sorting ten thousand cards again
+        would cost more than the rest of the load.
+        """
         self.beginResetModel()
         self._states = list(states)
         self._state_rows = {state.id: row for row, state in enumerate(self._states)}
         self._cards = {card.id: card for card in cards}
         self._today = date.today()
         self._rows = [[] for _ in self._states]
-        for card in sorted(self._cards.values(), key=_order_key):
+        for card in self._cards.values():
             row = self._state_rows.get(card.state_id)
             if row is not None and self._filter.matches(card):
                 self._rows[row].append(card.id)
