@@ -44,13 +44,15 @@ class CustomerBoard:
     """A customer board as loaded: columns in lifecycle order and every card.
 
     The column of customers with no state (id None) comes first, and only when
-    such customers exist.
+    such customers exist. ``has_series`` is False for a playbook that works
+    without deals, whose cards need no deal counts.
     """
 
     playbook_id: uuid.UUID
     playbook_name: LocalText
     states: list[BoardState]
     cards: list[CustomerCard]
+    has_series: bool = True
 
     def cards_in(self, state_id: uuid.UUID | None) -> list[CustomerCard]:
         """Return the cards of one column."""
@@ -140,11 +142,13 @@ def load_customer_board(
     cards = [_card(row) for row in rows]
     if any(card.state_id is None for card in cards):
         states.insert(0, BoardState(None, NO_STATE_KEY, NO_STATE_NAME, -1))
+    series = playbook_repo.series_of(session, playbook.id)
     return CustomerBoard(
         playbook_id=playbook.id,
         playbook_name=LocalText(playbook.name_en, playbook.name_zh),
         states=states,
         cards=cards,
+        has_series=any(row.deleted_at is None for row in series),
     )
 
 

@@ -130,10 +130,7 @@ class MainWindow(QMainWindow):
         self.detail.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail)
         self.detail.hide()
-        self.customer_detail = CustomerDetailPanel(runner, events, language, self)
-        self.customer_detail.setMinimumWidth(360)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.customer_detail)
-        self.customer_detail.hide()
+        self._add_dock(self.customer_detail)
 
         self.actions_ = WindowActions(self)
         detail_toggle = self.detail.toggleViewAction()

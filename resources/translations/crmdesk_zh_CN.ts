@@ -194,10 +194,6 @@
         <translation>无进行中的商机</translation>
     </message>
     <message>
-        <source>No primary contact</source>
-        <translation>无主要联系人</translation>
-    </message>
-    <message>
         <source>In this state since today</source>
         <translation>今天进入此状态</translation>
     </message>

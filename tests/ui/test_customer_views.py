@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from crmdesk.domain.playbook_file import shipped_playbook
@@ -205,3 +206,20 @@ def test_detail_panel_takes_extra_page(main_window):
     index = panel.add_page(QLabel("timeline"), "Activities")
     assert index == 4
     assert panel.tabs.tabText(4) == "Activities"
+
+
+def test_window_has_one_customer_panel(main_window):
+    from crmdesk.ui.customers.detail import CustomerDetailPanel
+
+    panels = main_window.findChildren(CustomerDetailPanel)
+    assert panels == [main_window.customer_detail]
+    assert (
+        main_window.dockWidgetArea(panels[0]) == Qt.DockWidgetArea.RightDockWidgetArea
+    )
+
+
+def test_states_only_board_shows_no_deal_counts(studio_window):
+    window, _sessions, _runner = studio_window
+    headers = [header.text() for header in window.customer_board.columns.headers()]
+    assert headers[0] == "Enquiry · 1 customer"
+    assert not window.customer_board.model.show_deals

@@ -203,6 +203,7 @@ class CustomerBoardWidget(QWidget):
                 playbook=board.playbook_name.get(self._language)
             )
         )
+        self._model.show_deals = board.has_series
         self._model.load(board.states, board.cards)
         self.board_loaded.emit(board.playbook_id)
 

@@ -72,13 +72,24 @@ class StateHeader(QFrame):
         layout.addWidget(self._deals)
 
     def show_state(
-        self, name: str, no_state: bool, totals: CustomerTotals, hidden: int
+        self,
+        name: str,
+        no_state: bool,
+        totals: CustomerTotals,
+        hidden: int,
+        *,
+        show_deals: bool = True,
     ) -> None:
-        """Show a state's name and the totals of its visible cards."""
+        """Show a state's name and the totals of its visible cards.
+
+        ``show_deals`` False hides the open deals line, for playbooks without
+        series.
+        """
         self._no_state = no_state
         self._name.setText(name)
         self._count.setText(self.tr("%n customer(s)", "", totals.count))
         self._deals.setText(self.tr("%n open deal(s)", "", totals.open_deals))
+        self._deals.setVisible(show_deals)
         if hidden:
             scope = self.tr(
                 "Totals cover the customers the filter shows; it hides %n.", "", hidden
@@ -90,10 +101,11 @@ class StateHeader(QFrame):
         self.update()
 
     def text(self) -> str:
-        """Return every line of the header as one string, as read aloud."""
-        return " · ".join(
-            label.text() for label in (self._name, self._count, self._deals)
-        )
+        """Return every shown line of the header as one string, as read aloud."""
+        labels = [self._name, self._count]
+        if not self._deals.isHidden():
+            labels.append(self._deals)
+        return " · ".join(label.text() for label in labels)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -283,6 +295,7 @@ class CustomerColumns(QWidget):
                 state.id is None,
                 model.state_totals(state.id),
                 model.hidden_count(state.id),
+                show_deals=model.show_deals,
             )
 
     def _add_column(self) -> None:

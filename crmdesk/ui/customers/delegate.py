@@ -112,10 +112,12 @@ class CustomerCardDelegate(QStyledItemDelegate):
         inner = rect.adjusted(_PADDING, _PADDING - 2, -_PADDING, -_PADDING + 2)
         line = fonts.body_metrics.height() + 3
 
-        # Line 1: the customer's name and its open deals.
-        if card.open_deals:
+        # Line 1: the customer's name and, when the playbook has deals, its
+        # open deals.
+        deals = ""
+        if model.show_deals and card.open_deals:
             deals = self.tr("%n open deal(s)", "", card.open_deals)
-        else:
+        elif model.show_deals:
             deals = self.tr("No open deals")
         painter.setFont(fonts.small)
         deals_width = fonts.small_metrics.horizontalAdvance(deals)
@@ -133,16 +135,18 @@ class CustomerCardDelegate(QStyledItemDelegate):
             self._elide(card.name, fonts.heading, fonts.heading_metrics, room),
         )
 
-        # Line 2: the primary contact.
-        second = top.translated(0, line)
-        painter.setFont(fonts.body)
-        painter.setPen(muted)
-        contact = card.contact or self.tr("No primary contact")
-        painter.drawText(
-            second,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            self._elide(contact, fonts.body, fonts.body_metrics, inner.width()),
-        )
+        # Line 2: the primary contact, when the customer has one.
+        if card.contact:
+            second = top.translated(0, line)
+            painter.setFont(fonts.body)
+            painter.setPen(muted)
+            painter.drawText(
+                second,
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                self._elide(
+                    card.contact, fonts.body, fonts.body_metrics, inner.width()
+                ),
+            )
 
         # Line 3: owner and days in state.
         footer = QRect(inner.left(), inner.bottom() - line + 1, inner.width(), line)

@@ -92,6 +92,8 @@ class CustomerBoardModel(QAbstractItemModel):
         self._filter = CustomerFilter()
         self._today = date.today()
         self.no_state_label = ""
+        # A playbook without series has no deals, so cards show no deal counts.
+        self.show_deals = True
 
     # -- loading and updating -------------------------------------------------
 
@@ -309,7 +311,8 @@ class CustomerBoardModel(QAbstractItemModel):
             lines.append(self.tr("Primary contact: {name}").format(name=card.contact))
         if card.owner:
             lines.append(self.tr("Owner: {name}").format(name=card.owner))
-        lines.append(self.tr("%n open deal(s)", "", card.open_deals))
+        if self.show_deals:
+            lines.append(self.tr("%n open deal(s)", "", card.open_deals))
         lines.append(self.tr("%n day(s) in this state", "", self.days_in_state(card)))
         return "\n".join(lines)
 
