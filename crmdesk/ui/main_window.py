@@ -203,6 +203,9 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(text, 10_000)
         )
         self.customer_detail.deal_activated.connect(self.detail.show_deal)
+        self._events.notice.connect(
+            lambda text: self.statusBar().showMessage(text, 15_000)
+        )
         self.switcher.current_changed.connect(self._on_series_shown)
         self.switcher.deal_activated.connect(self.detail.show_deal)
         self.switcher.counts_changed.connect(self._show_counts)

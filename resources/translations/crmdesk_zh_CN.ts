@@ -375,6 +375,17 @@
     </message>
 </context>
 <context>
+    <name>CustomerNotice</name>
+    <message>
+        <source>“{customer}” moved to the state “{state}”.</source>
+        <translation>“{customer}”已进入“{state}”状态。</translation>
+    </message>
+    <message>
+        <source>“{customer}” stays in the state “{state}”: reopening a won deal does not move the customer back. Change the state by hand if the win no longer holds.</source>
+        <translation>“{customer}”保持在“{state}”状态：重新打开已赢单的商机不会让客户退回。如果这次赢单已不成立，请手动更改状态。</translation>
+    </message>
+</context>
+<context>
     <name>DealFieldsForm</name>
     <message>
         <source>Title</source>

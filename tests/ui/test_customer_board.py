@@ -257,3 +257,43 @@ def test_optional_note_dialog_accepts_empty(qtbot, required):
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert ok.isEnabled()
+
+
+def test_deal_won_on_deal_board_moves_customer(
+    qtbot, monkeypatch, store, runner, events
+):
+    from datetime import date
+
+    from helpers.board_ui import drop as drop_deal
+    from helpers.board_ui import open_board
+
+    from crmdesk.domain.playbook import OutcomeResult
+    from crmdesk.services.stages import OutcomeInput
+    from crmdesk.ui.dialogs.outcome import OutcomeDialog
+
+    states = state_ids(store)
+    acme = add_customer(store, "Acme", "prospect", deals=1)
+    series = store.series("open-sales")
+    customers = open_customer_board(qtbot, runner, events)
+    deals = open_board(qtbot, runner, events, series.id)
+    deal_id = deals.model.visible_cards(series.stage_by_key("qualify").id)[0].id
+    won = OutcomeInput(
+        OutcomeResult.WON, actual_amount=Decimal("100"), actual_date=date.today()
+    )
+    monkeypatch.setattr(OutcomeDialog, "ask", lambda *args, **kwargs: won)
+    notices: list[str] = []
+    events.notice.connect(notices.append)
+    # The open-sales series forbids skipping and has no checklist gates, so the
+    # deal goes stage by stage.
+    for key in ("propose", "negotiate"):
+        drop_deal(deals, [deal_id], series.stage_by_key(key).id)
+        settle(qtbot, runner)
+    drop_deal(deals, [deal_id], series.won_stage.id)
+    settle(qtbot, runner)
+    rows = history(store, acme)
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == [
+        (states["prospect"], states["customer"])
+    ]
+    assert rows[0].opportunity_id == deal_id
+    assert notices == ["“Acme” moved to the state “Customer”."]
+    assert column_names(customers, states["customer"]) == ["Acme"]
