@@ -120,16 +120,16 @@ def run_list(args: argparse.Namespace, context: CliContext) -> int:
     today = datetime.now(UTC).date()
     with context.sessions() as session:
         states = {state.id: state for state in list_customer_states(session)}
-        wanted = None
+        state_id = None
         if args.state:
-            wanted = find_state(session, None, args.state).id
+            state_id = find_state(session, None, args.state).id
         owner_id = find_user(session, args.owner).id if args.owner else None
         cards = list_customer_cards(session)
     card_filter = CustomerFilter(owner_id=owner_id, text=args.search)
     shown = [
         card
         for card in cards
-        if card_filter.matches(card) and (wanted is None or card.state_id == wanted)
+        if card_filter.matches(card) and (state_id is None or card.state_id == state_id)
     ][: max(args.limit, 0)]
     rows = []
     for card in shown:

@@ -7,10 +7,11 @@ service. The rows are those the service would write for the same events:
 - every customer gets its first state, the start state of the series its team
   works, when it was created (``from_state_id`` None);
 - a deal entering the won stage moves its customer to the series' end state
-  when the customer's state comes before it, with the deal's id on the history
-  row and the deal's mover as ``changed_by``; a customer already at or past
-  the end state stays (a win never moves a customer backward), and reopening
-  a won deal never moves a customer back;
+  when the customer's state comes before it. The history row carries the
+  deal's id, and the deal's mover is ``changed_by``;
+- a customer already at or past the end state stays where it is, because a
+  win never moves a customer backward, and reopening a won deal never moves a
+  customer back;
 - some changes are made by hand, as reps do: a share of new prospects is put
   under protection after a first call, a share of pilot customers is marked
   delivered after the trial, and repeat customers with two wins become
@@ -47,7 +48,7 @@ PROTECTED_SHARE = 0.3
 """Share of the front-end series' prospects put under protection by hand."""
 
 DELIVERED_SHARE = 0.4
-"""Share of pilot customers (won at least 30 days ago) marked delivered."""
+"""Share of pilot customers marked delivered by hand, 7 to 25 days after the win."""
 
 REFERRING_SHARE = 0.5
 """Share of repeat customers with two wins that became referring customers."""

@@ -1,7 +1,7 @@
 """The customer board model: states as top-level rows, customers as children.
 
-It follows ``BoardModel``: one model contains the whole board, each column is a
-``QListView`` whose root index is a state row, a child row stores only a
+It follows ``BoardModel``. One model contains the whole board, and each column
+is a ``QListView`` whose root index is a state row. A child row stores only a
 customer id, and the card data lives in a dict of immutable ``CustomerCard``
 records. The filter removes hidden cards from the child rows, so views, counts
 and totals cover the visible cards only. A drop only emits ``drop_requested``;
