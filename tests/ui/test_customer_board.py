@@ -259,9 +259,7 @@ def test_optional_note_dialog_accepts_empty(qtbot, required):
     assert ok.isEnabled()
 
 
-def test_deal_won_on_deal_board_moves_customer(
-    qtbot, monkeypatch, store, runner, events
-):
+def test_deal_board_win_and_reopen(qtbot, monkeypatch, store, runner, events):
     from datetime import date
 
     from helpers.board_ui import drop as drop_deal
@@ -297,3 +295,10 @@ def test_deal_won_on_deal_board_moves_customer(
     assert rows[0].opportunity_id == deal_id
     assert notices == ["“Acme” moved to the state “Customer”."]
     assert column_names(customers, states["customer"]) == ["Acme"]
+
+    # Reopening the won deal keeps the customer's state and says so.
+    drop_deal(deals, [deal_id], series.stage_by_key("negotiate").id)
+    settle(qtbot, runner)
+    assert len(history(store, acme)) == 1
+    assert column_names(customers, states["customer"]) == ["Acme"]
+    assert notices[-1].startswith("“Acme” stays in the state “Customer”")
