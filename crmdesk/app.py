@@ -246,33 +246,46 @@ def quit_on_signals(app: QApplication) -> None:
 
 
 def quit_after_first_board(window: MainWindow) -> None:
-    """Close ``window`` once the first series board has loaded (--quit-after-load).
+    """Close ``window`` once the first board has loaded (--quit-after-load).
 
-    Closing the last window ends the event loop with exit status 0. A store with
-    no series has no board to wait for, so the app exits with status 1 instead
-    of offering the first-start dialog.
+    That is the first series board, or the customer board of a store whose
+    playbook has states and no series. Closing the last window ends the event
+    loop with exit status 0. A store with neither has no board to wait for, so
+    the app exits with status 1 instead of offering the first-start dialog.
     """
 
     def on_board(series_id: object) -> None:
         log.info("board of series %s loaded; quitting (--quit-after-load)", series_id)
         QTimer.singleShot(0, window.close)
 
-    def on_workspace(has_series: bool) -> None:
-        if not has_series:
-            log.error("--quit-after-load: the store has no series, so no board loads")
+    def on_customers(playbook_id: object) -> None:
+        if window.customer_board_shown():
+            log.info("customer board of playbook %s loaded; quitting", playbook_id)
+            QTimer.singleShot(0, window.close)
+
+    def on_workspace(has_playbook: bool) -> None:
+        if not has_playbook:
+            log.error(
+                "--quit-after-load: the store has no series and no customer "
+                "states, so no board loads"
+            )
             QApplication.exit(1)
 
     window.switcher.board_loaded.connect(
         on_board, Qt.ConnectionType.SingleShotConnection
     )
+    window.customer_board.board_loaded.connect(
+        on_customers, Qt.ConnectionType.SingleShotConnection
+    )
     window.workspace_loaded.connect(on_workspace)
 
 
 def offer_first_start(window: MainWindow, runner: TaskRunner, jobs: StartJobs) -> None:
-    """Show the first-start dialog over ``window`` whenever the store has no series."""
+    """Show the first-start dialog over ``window`` whenever the store has no
+    series and no customer states."""
 
-    def on_loaded(has_series: bool) -> None:
-        if has_series or window.findChild(FirstStartDialog) is not None:
+    def on_loaded(has_playbook: bool) -> None:
+        if has_playbook or window.findChild(FirstStartDialog) is not None:
             return
         dialog = FirstStartDialog(runner, jobs, window)
         dialog.set_language(window.language)

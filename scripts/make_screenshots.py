@@ -2,7 +2,8 @@
 
 Builds a demo store in a temporary folder (fixed seed and date, so every run
 shows the same deals), opens the main window with a deal's detail panel, the
-outcome dialog, the pipeline review window and the sync issues panel with the
+outcome dialog, the pipeline review window, the customer board with a
+customer's state history, and the sync issues panel with the
 status bar in English and in Simplified Chinese, grabs each with
 ``QWidget.grab()`` and writes PNG files to ``docs/images/``. It runs on Qt's
 offscreen platform unless ``QT_QPA_PLATFORM`` is set, so no display is needed.
@@ -161,6 +162,7 @@ class Shots:
         shots = {"board": self.board(window, language, out)}
         shots["outcome"] = self.outcome(window, language, out)
         shots["review"] = self.review(window, language, out)
+        shots["customers"] = self.customers(window, language, out)
         if self.sync is not None:
             shots["sync-status"] = self.save(
                 window.statusBar(), "sync-status", language, out
@@ -211,6 +213,27 @@ class Shots:
             window.detail.show()
         self.settle()
         return self.save(window, "board", language, out)
+
+    def customers(self, window, language: str, out: Path) -> Path:
+        """Save the customer board with a customer's state history open."""
+        window.detail.hide()
+        window.actions_.customer_board.trigger()
+        self.settle()
+        model = window.customer_board.model
+        model.set_today(TODAY)
+        # A customer past the first states has a history of several rows.
+        later = [state for state in model.states() if state.position >= 3]
+        cards = [card for state in later for card in model.visible_cards(state.id)]
+        if cards:
+            window.customer_detail.show_customer(cards[0].id)
+            self.settle()
+            window.customer_detail.tabs.setCurrentIndex(2)
+        self.settle()
+        path = self.save(window, "customers", language, out)
+        window.customer_detail.hide()
+        window.actions_.customer_board.trigger()
+        self.settle()
+        return path
 
     def open_deal_id(self, window):
         board = window.switcher.current_board()

@@ -26,6 +26,7 @@ def _command_modules() -> list[ModuleType]:
     from crmdesk.cli import (
         activities,
         board,
+        customers,
         deals,
         demo,
         imports,
@@ -41,6 +42,7 @@ def _command_modules() -> list[ModuleType]:
         series,
         board,
         deals,
+        customers,
         move,
         activities,
         imports,

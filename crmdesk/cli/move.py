@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from crmdesk.cli.context import CliContext
+from crmdesk.cli.customers import effect_text
 from crmdesk.domain.errors import MoveRejectedError, Rejection, ValidationError
 from crmdesk.domain.money import parse_decimal
 from crmdesk.domain.playbook import OutcomeResult, StageKind
@@ -204,6 +205,8 @@ def run_move(args: argparse.Namespace, context: CliContext) -> int:
         f"Moved {title!r} to {stage.key} ({stage.name.en} / {stage.name.zh}); "
         f"win probability {result.probability} %."
     )
+    if result.customer_state is not None:
+        print(effect_text(result.customer_state))
     return 0
 
 

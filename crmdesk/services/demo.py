@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.playbook_file import shipped_playbook
+from crmdesk.services import demo_customers
 from crmdesk.services import demo_people as people
 from crmdesk.services.demo_activities import insert_demo_activities
 from crmdesk.services.demo_leads import add_demo_leads
@@ -238,6 +239,7 @@ def _generate(
             zone=BUSINESS_ZONE,
         )
         _generate_series(session, rng, context, states, counts[key], totals)
+    demo_customers.assign_lifecycle(session, rng, end)
     add_demo_leads(session, team_users["front-end"][1], end)
     insert_demo_activities(session, random.Random(seed), end, BUSINESS_ZONE)
 

@@ -16,6 +16,11 @@ changed row with the columns that call changed, their values before it, and
 the row's server version. The entries are byte for byte those the ORM path
 builds; only ``seq``, ``mutation_id``, ``created_at`` and the clock stamps
 differ. Until ``finish`` the session sees none of the batch's rows.
+
+A move that wins a deal also moves the deal's customer to the series' end
+state, as ``customer_states.apply_won_deal`` does on the ORM path: the
+customer's state columns and a ``CustomerStateChange`` row are part of the
+move's event.
 """
 
 from __future__ import annotations
@@ -31,8 +36,15 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.errors import NotFoundError
-from crmdesk.domain.playbook import LocalText
+from crmdesk.domain.playbook import LocalText, StageKind
 from crmdesk.services.context import Actor
+from crmdesk.services.customer_states import (
+    CustomerFacts,
+    CustomerStateEffect,
+    StateFacts,
+    plan_won_deal,
+    reopen_effect,
+)
 from crmdesk.services.deals import (
     NewOpportunity,
     PeopleCache,
@@ -41,11 +53,14 @@ from crmdesk.services.deals import (
 )
 from crmdesk.services.stages import (
     DealState,
+    MovePlan,
     MoveResult,
     OutcomeInput,
+    SeriesFacts,
     SeriesFactsCache,
     cached_series_facts,
     current_outcome,
+    enters_won,
     gate_applies,
     open_required_actions,
     origin_stage,
@@ -55,6 +70,9 @@ from crmdesk.services.stages import (
 from crmdesk.storage.bulk import ROW_ID, insert_rows, update_rows
 from crmdesk.storage.models import (
     Base,
+    Customer,
+    CustomerState,
+    CustomerStateChange,
     Opportunity,
     Outcome,
     ProbabilityRevision,
@@ -80,6 +98,7 @@ _UPDATED_COLUMNS: dict[type[Base], tuple[str, ...]] = {
         "manual_probability",
     ),
     Outcome: ("reopened_at", "reopened_by"),
+    Customer: ("state_id", "state_changed_at", "updated_at"),
 }
 # Parents before children, so foreign keys hold at every INSERT.
 _INSERT_ORDER: tuple[type[Base], ...] = (
@@ -87,6 +106,7 @@ _INSERT_ORDER: tuple[type[Base], ...] = (
     Outcome,
     ProbabilityRevision,
     StageHistory,
+    CustomerStateChange,
 )
 
 
@@ -132,7 +152,7 @@ class StageBatch:
 
     Deals created by the batch have no checklist rows, so the checklist gate
     sees all required actions of their stage as open. The batch must be the
-    only writer of the deals it touches until ``finish``.
+    only writer of the deals and customers it touches until ``finish``.
     """
 
     def __init__(self, session: Session) -> None:
@@ -142,6 +162,7 @@ class StageBatch:
         self._rows: dict[tuple[type[Base], uuid.UUID], _Row] = {}
         self._events: list[list[_Operation]] = []
         self._required: dict[uuid.UUID, list[LocalText]] = {}
+        self._states: dict[uuid.UUID, StateFacts | None] = {}
         # Rows as they were before the current unit; None for rows it created.
         self._undo: dict[tuple[type[Base], uuid.UUID], _Row | None] | None = None
 
@@ -221,6 +242,7 @@ class StageBatch:
             key: getattr(opportunity, key) for key in _UPDATED_COLUMNS[Opportunity]
         }
         values["series_id"] = opportunity.series_id
+        values["customer_id"] = opportunity.customer_id
         row = _Row(Opportunity, values, opportunity.version, new=False)
         facts = cached_series_facts(self.session, opportunity.series_id, self._facts)
         stage = facts.stages.get(opportunity.stage_id)
@@ -308,8 +330,80 @@ class StageBatch:
         deal_row = self._rows[(Opportunity, opportunity_id)]
         deal_row.current_outcome_id = after.current_outcome_id
         deal_row.origin_stage_id = after.origin_stage_id
+        left = facts.stages[deal.stage_id].kind
+        effect = self._customer_state(event, deal_row, facts, plan, left, actor)
         self._events.append(event)
-        return plan.result
+        if effect is None:
+            return plan.result
+        return dataclasses.replace(plan.result, customer_state=effect)
+
+    # Customer states ------------------------------------------------------------
+
+    def _customer_state(
+        self,
+        event: list[_Operation],
+        deal_row: _Row,
+        facts: SeriesFacts,
+        plan: MovePlan,
+        left: StageKind,
+        actor: Actor,
+    ) -> CustomerStateEffect | None:
+        """Apply a win to the deal's customer, as ``apply_won_deal`` does."""
+        customer_id: uuid.UUID | None = deal_row.values["customer_id"]
+        won = enters_won(plan)
+        if customer_id is None or not (won or left is StageKind.WON):
+            return None
+        customer = self._customer(customer_id)
+        if customer is None:
+            return None
+        current = self._state(customer.state_id)
+        end = self._state(facts.end_state_id)
+        if not won:
+            return reopen_effect(customer, current, end)
+        if end is None:
+            return None
+        effect, state_plan = plan_won_deal(
+            customer, current, end, plan.result.opportunity_id, actor
+        )
+        if state_plan is not None:
+            self._update(event, Customer, customer_id, state_plan.customer)
+            self._insert(event, CustomerStateChange, state_plan.history)
+        return effect
+
+    def _customer(self, customer_id: uuid.UUID) -> CustomerFacts | None:
+        """Return a customer's planning values as the batch's calls left them."""
+        key = (Customer, customer_id)
+        row = self._rows.get(key)
+        if row is None:
+            customer = self.session.get(Customer, customer_id)
+            if customer is None:
+                return None
+            values = {
+                column: getattr(customer, column)
+                for column in _UPDATED_COLUMNS[Customer]
+            }
+            values["name"] = customer.name
+            values["team_id"] = customer.team_id
+            values["deleted"] = customer.deleted_at is not None
+            row = _Row(Customer, values, customer.version, new=False)
+            self._touch(Customer, customer_id)
+            self._rows[key] = row
+        values = row.values
+        return CustomerFacts(
+            customer_id,
+            values["name"],
+            values["state_id"],
+            values["team_id"],
+            values["deleted"],
+        )
+
+    def _state(self, state_id: uuid.UUID | None) -> StateFacts | None:
+        if state_id is None:
+            return None
+        if state_id not in self._states:
+            row = self.session.get(CustomerState, state_id)
+            self._states[state_id] = None if row is None else StateFacts.of(row)
+        return self._states[state_id]
 
     def set_manual_probability(
         self,

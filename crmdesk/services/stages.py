@@ -41,6 +41,11 @@ from crmdesk.domain.rules import (
     effective_probability,
 )
 from crmdesk.services.context import Actor, utc_now
+from crmdesk.services.customer_states import (
+    CustomerStateEffect,
+    apply_won_deal,
+    won_deal_reopened,
+)
 from crmdesk.storage.models import (
     ChecklistAction,
     ChecklistItem,
@@ -78,6 +83,7 @@ class MoveResult:
     probability: int
     outcome_id: uuid.UUID | None = None
     reopened_outcome_id: uuid.UUID | None = None
+    customer_state: CustomerStateEffect | None = None
 
 
 @dataclass
@@ -135,6 +141,7 @@ class SeriesFacts:
     positions: dict[uuid.UUID, StagePosition]
     lost_reasons: dict[uuid.UUID, ReasonFacts]
     won_reasons: dict[uuid.UUID, ReasonFacts]
+    end_state_id: uuid.UUID | None = None
 
     def first_open_stage(self) -> StageFacts | None:
         """Return the open stage with the lowest position, where new deals start."""
@@ -192,6 +199,7 @@ def load_series_facts(session: Session, series_id: uuid.UUID) -> SeriesFacts:
             for r in reasons
             if r.result == OutcomeResult.WON.value
         },
+        end_state_id=series.end_state_id,
     )
 
 
@@ -846,7 +854,36 @@ def _apply_move(
     for key, value in plan.opportunity.items():
         setattr(opportunity, key, value)
     session.add(StageHistory(**plan.history))
-    return plan.result
+    left = facts.stages[deal.stage_id].kind
+    effect = _customer_state_hook(session, opportunity, facts, plan, left, actor)
+    if effect is None:
+        return plan.result
+    return replace(plan.result, customer_state=effect)
+
+
+def enters_won(plan: MovePlan) -> bool:
+    """Return True when a move records a won outcome."""
+    return plan.outcome is not None and plan.outcome["result"] == OutcomeResult.WON
+
+
+def _customer_state_hook(
+    session: Session,
+    opportunity: Opportunity,
+    facts: SeriesFacts,
+    plan: MovePlan,
+    left: StageKind,
+    actor: Actor,
+) -> CustomerStateEffect | None:
+    """Move the customer of a won deal to the series' end state.
+
+    A won deal that is reopened or reverted to lost keeps its customer's state;
+    the effect reports it (see ``customer_states``).
+    """
+    if enters_won(plan):
+        return apply_won_deal(session, opportunity, facts.end_state_id, actor)
+    if left is StageKind.WON:
+        return won_deal_reopened(session, opportunity, facts.end_state_id)
+    return None
 
 
 def move_opportunities(

@@ -18,7 +18,13 @@ class EventHub(QObject):
             edited, moved or deleted.
         series_changed(object): the ``uuid.UUID`` of a series whose stages,
             rules or reasons changed, so its board must load again.
+        customers_changed(list): ids (``uuid.UUID``) of customers whose state
+            or fields changed.
+        notice(str): a sentence for the status bar about what a write did
+            beyond its own record, such as a customer moved by a won deal.
     """
 
     deals_changed = Signal(list)
     series_changed = Signal(object)
+    customers_changed = Signal(list)
+    notice = Signal(str)

@@ -103,6 +103,11 @@ class FilterBar(QWidget):
         if index < 0 and current is not None:
             self._emit()
 
+    def set_close_range_visible(self, visible: bool) -> None:
+        """Show or hide the expected close range, which filters deals only."""
+        for widget in (self.close_label, self.close_from, self.to_label, self.close_to):
+            widget.setVisible(visible)
+
     def focus_search(self) -> None:
         """Put the keyboard focus in the search box with its text selected."""
         self.search_edit.setFocus()

@@ -1,8 +1,12 @@
 """The main window: lays out the boards, filter bar and deal panel, and wires them.
 
 Behaviour lives in the parts: ``SeriesSwitcher`` (one board per series),
-``FilterBar``, ``DetailPanel``, ``WindowActions`` and the dialogs. This module
-only connects their signals and opens dialogs from menu actions.
+``CustomerBoardWidget`` (customers by lifecycle state), ``FilterBar``,
+``DetailPanel``, ``CustomerDetailPanel``, ``WindowActions`` and the dialogs.
+This module only connects their signals and opens dialogs from menu actions.
+
+A store whose playbooks have states but no series opens on the customer board;
+with series, View > Customer board switches between it and the deal boards.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QStackedWidget,
     QToolBar,
     QWidget,
 )
@@ -32,10 +37,15 @@ from crmdesk import __version__
 from crmdesk.config.logging_setup import LOG_FILE
 from crmdesk.config.paths import resolve_paths
 from crmdesk.config.settings import Settings
+from crmdesk.domain.board import CardFilter
+from crmdesk.domain.customer_board import CustomerFilter
+from crmdesk.services.customer_board import PlaybookChoice, list_state_playbooks
 from crmdesk.services.lookups import Choice, list_users
 from crmdesk.services.playbooks import SeriesRecord, list_series
 from crmdesk.services.workspace import base_currency
 from crmdesk.ui.actions import WindowActions
+from crmdesk.ui.customers.board import CustomerBoardWidget
+from crmdesk.ui.customers.detail import CustomerDetailPanel
 from crmdesk.ui.detail.panel import DetailPanel
 from crmdesk.ui.dialogs.new_customer import NewCustomerDialog
 from crmdesk.ui.dialogs.new_deal import NewDealDialog
@@ -64,10 +74,16 @@ class _Workspace:
     series: list[SeriesRecord]
     users: list[Choice]
     currency: str
+    state_playbooks: list[PlaybookChoice]
 
 
 def _load_workspace(session: Any) -> _Workspace:
-    return _Workspace(list_series(session), list_users(session), base_currency(session))
+    return _Workspace(
+        list_series(session),
+        list_users(session),
+        base_currency(session),
+        list_state_playbooks(session),
+    )
 
 
 class MainWindow(QMainWindow):
@@ -75,7 +91,7 @@ class MainWindow(QMainWindow):
 
     Signals:
         workspace_loaded(bool): the series list was (re)loaded; True when the
-            store has at least one series.
+            store has at least one series or a playbook with customer states.
     """
 
     workspace_loaded = Signal(bool)
@@ -106,7 +122,7 @@ class MainWindow(QMainWindow):
         language = translators.language or "en"
 
         self.switcher = SeriesSwitcher(runner, events, language, self)
-        self.setCentralWidget(self.switcher)
+        self._build_customer_views(language)
         self.filter_bar = FilterBar(self)
         self.filter_toolbar = QToolBar(self)
         self.filter_toolbar.setObjectName("filters")
@@ -117,6 +133,7 @@ class MainWindow(QMainWindow):
         self.detail.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail)
         self.detail.hide()
+        self._add_dock(self.customer_detail)
 
         self.actions_ = WindowActions(self)
         detail_toggle = self.detail.toggleViewAction()
@@ -143,6 +160,25 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self.resize(DEFAULT_WIDTH, DEFAULT_HEIGHT)
 
+    def _build_customer_views(self, language: str) -> None:
+        """Stack the customer board under the deal boards; make its detail dock."""
+        self.customer_board = CustomerBoardWidget(
+            self._runner, self._events, language, self
+        )
+        self.central = QStackedWidget(self)
+        self.central.addWidget(self.switcher)
+        self.central.addWidget(self.customer_board)
+        self.setCentralWidget(self.central)
+        self._states_only = False
+        self.customer_detail = CustomerDetailPanel(
+            self._runner, self._events, language, self
+        )
+
+    def _add_dock(self, dock: CustomerDetailPanel) -> None:
+        dock.setMinimumWidth(360)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.hide()
+
     def _connect(self) -> None:
         actions = self.actions_
         actions.new_deal.triggered.connect(self.open_new_deal)
@@ -164,6 +200,19 @@ class MainWindow(QMainWindow):
         self.switcher.card_menu_requested.connect(self.popup_card_menu)
 
         self.filter_bar.filter_changed.connect(self.switcher.set_filter)
+        self.filter_bar.filter_changed.connect(self._filter_customers)
+        actions.customer_board.toggled.connect(self.show_customer_board)
+        self.customer_board.customer_activated.connect(
+            self.customer_detail.show_customer
+        )
+        self.customer_board.model.totals_changed.connect(self._show_counts)
+        self.customer_board.state_change_failed.connect(
+            lambda text: self.statusBar().showMessage(text, 10_000)
+        )
+        self.customer_detail.deal_activated.connect(self.detail.show_deal)
+        self._events.notice.connect(
+            lambda text: self.statusBar().showMessage(text, 15_000)
+        )
         self.switcher.current_changed.connect(self._on_series_shown)
         self.switcher.deal_activated.connect(self.detail.show_deal)
         self.switcher.counts_changed.connect(self._show_counts)
@@ -246,8 +295,51 @@ class MainWindow(QMainWindow):
             if board.series_id is not None:
                 board.show_series(board.series_id)
         self.actions_.new_deal.setEnabled(bool(workspace.series))
+        self._show_customers_of(workspace)
         self._show_counts()
-        self.workspace_loaded.emit(bool(workspace.series))
+        self.workspace_loaded.emit(
+            bool(workspace.series) or bool(workspace.state_playbooks)
+        )
+
+    def _show_customers_of(self, workspace: _Workspace) -> None:
+        """Load the customer board; a store with states and no series opens on it."""
+        choices = workspace.state_playbooks
+        toggle = self.actions_.customer_board
+        if not choices:
+            toggle.setEnabled(False)
+            toggle.setChecked(False)
+            return
+        current = self.switcher.current_series()
+        wanted = current.playbook_id if current is not None else None
+        ids = [choice.id for choice in choices]
+        self.customer_board.set_playbook(wanted if wanted in ids else ids[0])
+        self._states_only = not workspace.series
+        toggle.setEnabled(not self._states_only)
+        if self._states_only:
+            toggle.setChecked(True)
+            self.show_customer_board(True)
+
+    def show_customer_board(self, shown: bool) -> None:
+        """Show the customer board instead of the deal boards, or the other way."""
+        if self._states_only:
+            shown = True
+        self.central.setCurrentWidget(self.customer_board if shown else self.switcher)
+        if self.actions_.customer_board.isChecked() != shown:
+            self.actions_.customer_board.setChecked(shown)
+        # The close range filters deals only; exports and moves act on deal boards.
+        self.filter_bar.set_close_range_visible(not shown)
+        self.actions_.export_png.setEnabled(not shown)
+        self.actions_.move_selected.setEnabled(not shown)
+        self._show_counts()
+
+    def customer_board_shown(self) -> bool:
+        """Return True while the customer board is the central view."""
+        return self.central.currentWidget() is self.customer_board
+
+    def _filter_customers(self, card_filter: CardFilter) -> None:
+        self.customer_board.set_filter(
+            CustomerFilter(owner_id=card_filter.owner_id, text=card_filter.text)
+        )
 
     def _on_failed(self, error: Exception) -> None:
         log.error("loading the workspace failed", exc_info=error)
@@ -267,6 +359,9 @@ class MainWindow(QMainWindow):
     # Status bar
 
     def _show_counts(self) -> None:
+        if self.customer_board_shown():
+            self._show_customer_counts()
+            return
         board = self.switcher.current_board()
         shown = total = 0
         if board is not None:
@@ -284,6 +379,21 @@ class MainWindow(QMainWindow):
         self.currency_label.setText(
             self.tr("Base currency: {code}").format(code=currency)
         )
+
+    def _show_customer_counts(self) -> None:
+        model = self.customer_board.model
+        shown = total = 0
+        for state in model.states():
+            visible = len(model.visible_cards(state.id))
+            shown += visible
+            total += visible + model.hidden_count(state.id)
+        if shown == total:
+            text = self.tr("%n customer(s)", "", total)
+        else:
+            text = self.tr("{shown} of %n customer(s) shown", "", total).format(
+                shown=shown
+            )
+        self.deals_label.setText(text)
 
     # Sync
 
@@ -568,6 +678,8 @@ class MainWindow(QMainWindow):
         self._translators.install(language)
         self.switcher.set_language(language)
         self.detail.set_language(language)
+        self.customer_board.set_language(language)
+        self.customer_detail.set_language(language)
         if self._review is not None:
             self._review.set_language(language)
         if self.leads_window is not None:

@@ -12,6 +12,50 @@
     </message>
 </context>
 <context>
+    <name>CustomerBoardModel</name>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n open deal</numerusform>
+            <numerusform>%n open deals</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) in this state</source>
+        <translation>
+            <numerusform>%n day in this state</numerusform>
+            <numerusform>%n days in this state</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CustomerBoardWidget</name>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n customer</numerusform>
+            <numerusform>%n customers</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CustomerCardDelegate</name>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n open deal</numerusform>
+            <numerusform>%n open deals</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) in state</source>
+        <translation>
+            <numerusform>%n day in state</numerusform>
+            <numerusform>%n days in state</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>DealListDialog</name>
     <message numerus="yes">
         <source>%n deal(s)</source>
@@ -69,6 +113,44 @@
         <translation>
             <numerusform>{shown} of %n deal shown</numerusform>
             <numerusform>{shown} of %n deals shown</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n customer</numerusform>
+            <numerusform>%n customers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{shown} of %n customer(s) shown</source>
+        <translation>
+            <numerusform>{shown} of %n customer shown</numerusform>
+            <numerusform>{shown} of %n customers shown</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>StateHeader</name>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n customer</numerusform>
+            <numerusform>%n customers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n open deal</numerusform>
+            <numerusform>%n open deals</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Totals cover the customers the filter shows; it hides %n.</source>
+        <translation>
+            <numerusform>Totals cover the customers the filter shows; it hides %n.</numerusform>
+            <numerusform>Totals cover the customers the filter shows; it hides %n.</numerusform>
         </translation>
     </message>
 </context>

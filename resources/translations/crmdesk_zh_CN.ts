@@ -327,6 +327,270 @@
     </message>
 </context>
 <context>
+    <name>CustomerBoardModel</name>
+    <message>
+        <source>Primary contact: {name}</source>
+        <translation>主要联系人：{name}</translation>
+    </message>
+    <message>
+        <source>Owner: {name}</source>
+        <translation>负责人：{name}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n 个进行中的商机</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) in this state</source>
+        <translation>
+            <numerusform>在此状态 %n 天</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CustomerBoardWidget</name>
+    <message>
+        <source>Customer board</source>
+        <translation>客户看板</translation>
+    </message>
+    <message>
+        <source>No state</source>
+        <translation>未设状态</translation>
+    </message>
+    <message>
+        <source>Customers of {playbook}</source>
+        <translation>{playbook}的客户</translation>
+    </message>
+    <message>
+        <source>The customer board could not be loaded: {error}</source>
+        <translation>客户看板加载失败：{error}</translation>
+    </message>
+    <message>
+        <source>A customer&apos;s state cannot be cleared: drop the card on one of the lifecycle states.</source>
+        <translation>客户状态不能清空：请把卡片拖到某个生命周期状态上。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n 个客户</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>“{customer}” cannot move to “{state}”:</source>
+        <translation>“{customer}”无法移动到“{state}”：</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerCardDelegate</name>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n 个进行中的商机</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No open deals</source>
+        <translation>无进行中的商机</translation>
+    </message>
+    <message>
+        <source>In this state since today</source>
+        <translation>今天进入此状态</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) in state</source>
+        <translation>
+            <numerusform>在此状态 %n 天</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CustomerColumnView</name>
+    <message>
+        <source>Customers in {state}</source>
+        <translation>“{state}”状态的客户</translation>
+    </message>
+    <message>
+        <source>No customers</source>
+        <translation>暂无客户</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerDetailPanel</name>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>State history</source>
+        <translation>状态历史</translation>
+    </message>
+    <message>
+        <source>Deals</source>
+        <translation>商机</translation>
+    </message>
+    <message>
+        <source>Activities</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Sector</source>
+        <translation>行业</translation>
+    </message>
+    <message>
+        <source>Country</source>
+        <translation>国家/地区</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>市场活动</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Change state</source>
+        <translation>更改状态</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>更改</translation>
+    </message>
+    <message>
+        <source>Note (required when moving back to an earlier state)</source>
+        <translation>备注（退回到较早状态时必填）</translation>
+    </message>
+    <message>
+        <source>New state</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>Note on the state change</source>
+        <translation>状态变更备注</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Job title</source>
+        <translation>职务</translation>
+    </message>
+    <message>
+        <source>Primary</source>
+        <translation>主要</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Won deal</source>
+        <translation>赢单商机</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>商机系列</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Double-click a customer card to see it here.</source>
+        <translation>双击客户卡片，即可在此查看客户详情。</translation>
+    </message>
+    <message>
+        <source>The customer could not be loaded: {error}</source>
+        <translation>客户加载失败：{error}</translation>
+    </message>
+    <message>
+        <source>No lifecycle state yet</source>
+        <translation>尚未设置生命周期状态</translation>
+    </message>
+    <message>
+        <source>State: {state}, since {date}</source>
+        <translation>状态：{state}，自 {date} 起</translation>
+    </message>
+    <message>
+        <source>Moving a customer back to an earlier state needs a note: say why in the note field.</source>
+        <translation>把客户退回到较早的状态需要备注：请在备注栏说明原因。</translation>
+    </message>
+    <message>
+        <source>Saving failed: {error}</source>
+        <translation>保存失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerNotice</name>
+    <message>
+        <source>“{customer}” moved to the state “{state}”.</source>
+        <translation>“{customer}”已进入“{state}”状态。</translation>
+    </message>
+    <message>
+        <source>“{customer}” stays in the state “{state}”: reopening a won deal does not move the customer back. Change the state by hand if the win no longer holds.</source>
+        <translation>“{customer}”保持在“{state}”状态：重新打开已赢单的商机不会让客户退回。如果这次赢单已不成立，请手动更改状态。</translation>
+    </message>
+</context>
+<context>
     <name>DealFieldsForm</name>
     <message>
         <source>Title</source>
@@ -1160,6 +1424,18 @@
         <source>Base currency: {code}</source>
         <translation>本位币：{code}</translation>
     </message>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n 个客户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{shown} of %n customer(s) shown</source>
+        <translation>
+            <numerusform>显示 {shown} 个，共 %n 个客户</numerusform>
+        </translation>
+    </message>
     <message>
         <source>No sync server is set: enter one under File &gt; Settings, Sync.</source>
         <translation>尚未设置同步服务器：请在“文件 &gt; 设置”的“同步服务器”中填写。</translation>
@@ -1232,7 +1508,7 @@
         <translation>合并线索</translation>
     </message>
     <message>
-        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead's notes, and the other lead is marked merged.</source>
+        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead&apos;s notes, and the other lead is marked merged.</source>
         <translation>两条线索的备注都会保留。未选中的值会写入保留线索的备注，另一条线索标记为已合并。</translation>
     </message>
     <message>
@@ -1302,7 +1578,7 @@
         <translation>此系列不允许重新打开已丢单的商机。</translation>
     </message>
     <message>
-        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal's checklist first.</source>
+        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal&apos;s checklist first.</source>
         <translation>“{stage}”阶段的必做动作尚未完成：{actions}。请先在商机的检查清单中勾选。</translation>
     </message>
     <message>
@@ -1393,11 +1669,11 @@
         <translation>保存</translation>
     </message>
     <message>
-        <source>The name is empty: enter the company or person's name.</source>
+        <source>The name is empty: enter the company or person&apos;s name.</source>
         <translation>名称为空：请输入公司或个人的名称。</translation>
     </message>
     <message>
-        <source>Enter the contact's name, or clear the contact fields.</source>
+        <source>Enter the contact&apos;s name, or clear the contact fields.</source>
         <translation>请输入联系人姓名，或清空联系人各栏。</translation>
     </message>
     <message>
@@ -2052,8 +2328,8 @@
         <translation>报表计算于 {time}</translation>
     </message>
     <message>
-        <source>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
-        <translation>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
+        <source>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
+        <translation>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
     </message>
     <message>
         <source>Export table as CSV</source>
@@ -2277,7 +2553,7 @@
         <translation>合计包含此阶段的全部商机（{count} 个）。</translation>
     </message>
     <message>
-        <source>Weighted: each deal's amount times its own win probability, in {currency}.</source>
+        <source>Weighted: each deal&apos;s amount times its own win probability, in {currency}.</source>
         <translation>加权金额：每个商机的金额乘以其自身赢率，以 {currency} 计。</translation>
     </message>
     <message>
@@ -2346,6 +2622,58 @@
     <message>
         <source>A won or lost deal has a fixed rate; reopen it to change it.</source>
         <translation>已赢单或丢单的商机赢率固定；如需修改请先重新打开。</translation>
+    </message>
+</context>
+<context>
+    <name>StateHeader</name>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>%n 个客户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open deal(s)</source>
+        <translation>
+            <numerusform>%n 个进行中的商机</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Totals cover the customers the filter shows; it hides %n.</source>
+        <translation>
+            <numerusform>合计只包含筛选后显示的客户；另有 %n 个被隐藏。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Totals cover every customer in this state.</source>
+        <translation>合计包含此状态的全部客户。</translation>
+    </message>
+    <message>
+        <source>State {name}</source>
+        <translation>状态 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>StateNoteDialog</name>
+    <message>
+        <source>Change customer state</source>
+        <translation>更改客户状态</translation>
+    </message>
+    <message>
+        <source>{customers} moves back from “{from_state}” to “{to_state}”. Say why: the note is kept in the state history.</source>
+        <translation>{customers}将从“{from_state}”退回到“{to_state}”。请说明原因：备注会保存在状态历史中。</translation>
+    </message>
+    <message>
+        <source>{customers} moves from “{from_state}” to “{to_state}”. Add a note for the state history if you like.</source>
+        <translation>{customers}将从“{from_state}”移动到“{to_state}”。如有需要，可为状态历史添加备注。</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Why does the state change?</source>
+        <translation>为什么更改状态？</translation>
     </message>
 </context>
 <context>
@@ -2762,6 +3090,10 @@
     <message>
         <source>&amp;Leads inbox</source>
         <translation>线索收件箱(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Customer board</source>
+        <translation>客户看板(&amp;C)</translation>
     </message>
     <message>
         <source>Move selected cards…</source>

@@ -59,3 +59,21 @@ def test_option_in_help(tmp_path: Path):
 
     assert help_output.returncode == 0
     assert "--quit-after-load" in help_output.stdout
+
+
+def test_states_only_store_quits_after_customer_board(tmp_path: Path):
+    from crmdesk.domain.playbook_file import shipped_playbook
+    from crmdesk.services.playbooks import install_playbook
+    from crmdesk.storage.db import open_store
+
+    data = tmp_path / "studio"
+    data.mkdir()
+    engine, sessions = open_store(data / "crmdesk.sqlite3")
+    with sessions.begin() as session:
+        install_playbook(session, shipped_playbook("studio"))
+    engine.dispose()
+
+    started = crmdesk(data, "--quit-after-load")
+
+    assert started.returncode == 0, started.stderr
+    assert "customer board of playbook" in log_text()

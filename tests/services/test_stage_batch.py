@@ -4,7 +4,9 @@ One scripted sequence of creates, moves and probability changes runs once
 through create_opportunity / move_opportunity / set_manual_probability, each
 call in its own transaction, and once through StageBatch on a second store.
 Ids differ between the stores, so every id is replaced by a label built from
-keys (series, stage, reason, login, external key) or from creation order.
+keys (series, stage, reason, state, login, external key, customer name) or from
+creation order. The deals have customers in different lifecycle states, so the
+comparison covers the customer state changes that winning a deal writes.
 """
 
 from __future__ import annotations
@@ -23,9 +25,20 @@ from helpers.pipeline import PLAYBOOK, SALES, Pipeline, install
 from sqlalchemy import select
 
 from crmdesk.domain.errors import CrmError, MoveRejectedError
-from crmdesk.domain.playbook import OutcomeResult, SeriesRules
+from crmdesk.domain.playbook import (
+    CustomerStateDef,
+    LocalText,
+    OutcomeResult,
+    SeriesRules,
+)
 from crmdesk.services.context import Actor, ChangeSource
-from crmdesk.services.deals import NewOpportunity, create_opportunity
+from crmdesk.services.customer_states import CustomerStateEffect, WinEffect
+from crmdesk.services.deals import (
+    NewCustomer,
+    NewOpportunity,
+    create_customer,
+    create_opportunity,
+)
 from crmdesk.services.stage_batch import StageBatch
 from crmdesk.services.stages import (
     OutcomeInput,
@@ -35,6 +48,9 @@ from crmdesk.services.stages import (
 from crmdesk.services.workspace import ensure_user
 from crmdesk.storage.db import open_store
 from crmdesk.storage.models import (
+    Customer,
+    CustomerState,
+    CustomerStateChange,
     Opportunity,
     OutboxEntry,
     Outcome,
@@ -56,8 +72,22 @@ FREE = replace(
         allow_skip=True, allow_backward=True, allow_reopen=True, checklist_gates=False
     ),
 )
-BOOK = replace(PLAYBOOK, series=(*PLAYBOOK.series, FREE))
-DEAL_TABLES = {Opportunity, StageHistory, Outcome, ProbabilityRevision}
+# A state after the series' end state "customer", for a customer past it.
+PARTNER = CustomerStateDef("partner", LocalText("Partner", "合作伙伴"))
+BOOK = replace(
+    PLAYBOOK, states=(*PLAYBOOK.states, PARTNER), series=(*PLAYBOOK.series, FREE)
+)
+DEAL_TABLES = {
+    Opportunity,
+    StageHistory,
+    Outcome,
+    ProbabilityRevision,
+    Customer,
+    CustomerStateChange,
+}
+# Customer name -> lifecycle state key (None: no state yet), and deal -> customer.
+CUSTOMERS = {"Alpha": "lead", "Beta": "partner", "Delta": None}
+DEAL_CUSTOMERS = {"a": "Alpha", "b": "Beta", "d": "Delta"}
 
 
 def won(amount: str, day: date) -> OutcomeInput:
@@ -101,6 +131,7 @@ SCRIPT: list[tuple[str, str, Any]] = [
     ("move", "d", ("strict", "won", won("10", date(2026, 4, 2)))),
     ("move", "d", ("strict", "open", None)),  # rejected: no reopening
     ("move", "d", ("strict", "lost", lost("price"))),  # rejected: no reverting
+    ("move", "b", ("free", "won", won("300", date(2026, 5, 20)))),  # Beta past end
 ]
 
 
@@ -112,7 +143,18 @@ class Store:
         with self.sessions.begin() as session:
             self.pipeline: Pipeline = install(session, BOOK)
             self.user_id = ensure_user(session, "ana", "Ana", role="rep").id
+            states = {row.key: row.id for row in session.scalars(select(CustomerState))}
+            self.customers = {
+                name: create_customer(
+                    session,
+                    NewCustomer(name, state_id=None if key is None else states[key]),
+                    Actor(self.user_id, ChangeSource.FORM, at=T0),
+                ).id
+                for name, key in CUSTOMERS.items()
+            }
         self.deals: dict[str, uuid.UUID] = {}
+        # (step, customer name, effect) of every move that reported one.
+        self.effects: list[tuple[int, str, WinEffect]] = []
 
     def actor(self, step: int) -> Actor:
         user = self.user_id if step % 2 else None
@@ -120,8 +162,10 @@ class Store:
 
     def new_opportunity(self, key: str, args: dict[str, Any]) -> NewOpportunity:
         amount = args.get("amount")
+        customer = DEAL_CUSTOMERS.get(key)
         return NewOpportunity(
             series_id=self.pipeline.series[args["series"]],
+            customer_id=None if customer is None else self.customers[customer],
             title=f"Deal {key}",
             amount=None if amount is None else Decimal(amount),
             expected_close=args.get("close"),
@@ -141,6 +185,10 @@ class Store:
             )
         return self.pipeline.stage(series, stage), outcome
 
+    def note_effect(self, step: int, effect: CustomerStateEffect | None) -> None:
+        if effect is not None:
+            self.effects.append((step, effect.customer, effect.effect))
+
 
 def run_single(store: Store) -> list[tuple[str, ...]]:
     """Run the script through the single-deal services; return rejections."""
@@ -154,9 +202,10 @@ def run_single(store: Store) -> list[tuple[str, ...]]:
                     store.deals[key] = create_opportunity(session, new, actor).id
                 elif kind == "move":
                     stage_id, outcome = store.move_args(args)
-                    move_opportunity(
+                    result = move_opportunity(
                         session, store.deals[key], stage_id, actor, outcome
                     )
+                    store.note_effect(step, result.customer_state)
                 else:
                     set_manual_probability(session, store.deals[key], args, actor)
         except MoveRejectedError as error:
@@ -179,7 +228,8 @@ def run_batch(store: Store) -> list[tuple[str, ...]]:
                     store.deals[key] = batch.create(new, actor)
                 elif kind == "move":
                     stage_id, outcome = store.move_args(args)
-                    batch.move(store.deals[key], stage_id, actor, outcome)
+                    result = batch.move(store.deals[key], stage_id, actor, outcome)
+                    store.note_effect(step, result.customer_state)
                 else:
                     batch.set_manual_probability(store.deals[key], args, actor)
             except MoveRejectedError as error:
@@ -205,6 +255,18 @@ def labels(store: Store) -> dict[str, str]:
             )
         for user in session.scalars(select(User)):
             result[str(user.id)] = f"user:{user.login}"
+        for state in session.scalars(select(CustomerState)):
+            result[str(state.id)] = f"state:{state.key}"
+        for customer in session.scalars(select(Customer)):
+            result[str(customer.id)] = f"customer:{customer.name}"
+        changes = session.scalars(
+            select(CustomerStateChange).order_by(
+                CustomerStateChange.changed_at, CustomerStateChange.id
+            )
+        )
+        for change in changes:
+            customer_label = result[str(change.customer_id)]
+            result[str(change.id)] = f"state_change:{customer_label}"
         for deal in session.scalars(select(Opportunity)):
             result[str(deal.id)] = f"deal:{deal.external_key}"
         for model, time_column in (
@@ -298,6 +360,26 @@ def test_rejection_codes_are_as_worked_out(stores):
     ]
 
 
+def test_batch_and_single_report_same_effects(stores):
+    single, batch = stores
+    run_single(single)
+    run_batch(batch)
+    assert batch.effects == single.effects
+
+
+def test_win_effects_are_as_worked_out(stores):
+    single, _batch = stores
+    run_single(single)
+    assert single.effects == [
+        (9, "Alpha", WinEffect.MOVED),  # lead -> customer
+        (11, "Alpha", WinEffect.KEPT_ON_REOPEN),  # won -> lost revert
+        (12, "Alpha", WinEffect.ALREADY_THERE),  # lost -> won again
+        (13, "Alpha", WinEffect.KEPT_ON_REOPEN),  # reopened to proposal
+        (25, "Delta", WinEffect.MOVED),  # no state -> customer
+        (28, "Beta", WinEffect.PAST_END),  # partner stays partner
+    ]
+
+
 def test_batch_writes_the_same_rows(stores):
     single, batch = stores
     run_single(single)
@@ -323,12 +405,13 @@ def test_script_rows_match_hand_count(stores):
     _single, batch = stores
     run_batch(batch)
     rows = table_rows(batch, labels(batch))
-    # 4 creates and 13 allowed moves; outcomes: a won, lost, won; b lost; d won.
-    assert len(rows["stage_history"]) == 17
-    assert len(rows["outcomes"]) == 5
+    # 4 creates and 14 allowed moves; outcomes: a won, lost, won; b lost, won;
+    # d won.
+    assert len(rows["stage_history"]) == 18
+    assert len(rows["outcomes"]) == 6
     # b at creation and 70; a 55, cleared by its first outcome, cleared by hand;
-    # b cleared by its lost outcome.
-    assert len(rows["probability_revisions"]) == 6
+    # b cleared by its lost outcome and by its won outcome.
+    assert len(rows["probability_revisions"]) == 7
     deal_a = next(r for r in rows["opportunities"] if r["external_key"] == "a")
     assert deal_a["stage_id"] == "stage:free:proposal"
     assert deal_a["amount_minor"] == 90000
@@ -336,6 +419,26 @@ def test_script_rows_match_hand_count(stores):
     assert deal_a["manual_probability"] is None
     reopened = [r for r in rows["outcomes"] if r["reopened_at"] is not None]
     assert len(reopened) == 4
+    # Alpha's first win and Delta's win move a customer; the rest keep states.
+    changes = sorted(rows["customer_state_history"], key=lambda r: r["changed_at"])
+    assert [
+        (r["customer_id"], r["from_state_id"], r["to_state_id"]) for r in changes
+    ] == [
+        ("customer:Alpha", "state:lead", "state:customer"),
+        ("customer:Delta", None, "state:customer"),
+    ]
+    assert [r["opportunity_id"] for r in changes] == ["deal:a", "deal:d"]
+    assert changes[0]["changed_at"] == T0 + timedelta(hours=9)
+    assert changes[0]["changed_by"] == "user:ana"
+    states = {r["name"]: r["state_id"] for r in rows["customers"]}
+    assert states == {
+        "Alpha": "state:customer",
+        "Beta": "state:partner",
+        "Delta": "state:customer",
+    }
+    changed_at = {r["name"]: r["state_changed_at"] for r in rows["customers"]}
+    assert changed_at["Alpha"] == T0 + timedelta(hours=9)
+    assert changed_at["Beta"] is None
 
 
 def test_rejected_unit_leaves_no_rows_of_its_deal(stores):

@@ -36,6 +36,7 @@ from crmdesk.services.context import ChangeSource
 from crmdesk.services.lookups import ReasonChoice, list_reasons
 from crmdesk.services.stages import (
     BulkMoveResult,
+    MoveResult,
     OutcomeInput,
     check_stage_move,
     move_opportunities,
@@ -45,6 +46,7 @@ from crmdesk.ui.acting import actor_in
 from crmdesk.ui.board.columns import BoardColumns
 from crmdesk.ui.board.export import render_model_image
 from crmdesk.ui.board.model import BoardModel, Role
+from crmdesk.ui.customers.notice import announce
 from crmdesk.ui.dialogs.outcome import OutcomeDialog
 from crmdesk.ui.events import EventHub
 from crmdesk.ui.formatting import major_amount
@@ -399,7 +401,7 @@ class BoardWidget(QWidget):
                 lambda session: move_opportunity(
                     session, deal_id, stage_id, actor_in(session, source), outcome
                 ),
-                lambda _result: self._events.deals_changed.emit([deal_id]),
+                lambda result: self._on_moved(deal_id, result),
                 lambda error: self._on_single_move_failed(deal_id, stage, error),
             )
             return
@@ -419,10 +421,15 @@ class BoardWidget(QWidget):
         else:
             self._on_move_error(error)
 
+    def _on_moved(self, deal_id: uuid.UUID, result: MoveResult) -> None:
+        self._events.deals_changed.emit([deal_id])
+        announce(self._events, result, self._language)
+
     def _on_bulk_moved(
         self, ids: list[uuid.UUID], stage: BoardStage, result: BulkMoveResult
     ) -> None:
         self._events.deals_changed.emit(list(ids))
+        announce(self._events, result, self._language)
         if result.rejected:
             self._report_rejections(
                 {

@@ -36,6 +36,7 @@ from crmdesk.services.lookups import (
 )
 from crmdesk.services.playbooks import StageRecord, load_series
 from crmdesk.services.stages import (
+    MoveResult,
     OutcomeInput,
     check_stage_move,
     move_opportunity,
@@ -43,6 +44,7 @@ from crmdesk.services.stages import (
     set_manual_probability,
 )
 from crmdesk.ui.acting import actor_in
+from crmdesk.ui.customers.notice import announce
 from crmdesk.ui.detail.checklist import ChecklistView
 from crmdesk.ui.detail.fields import DealFieldsForm
 from crmdesk.ui.detail.records import DealRecords
@@ -250,8 +252,10 @@ class DetailPanel(QDockWidget):
             return
         self.show_message("")
 
-        def done(_result: object) -> None:
+        def done(result: object) -> None:
             self._events.deals_changed.emit([deal_id])
+            if isinstance(result, MoveResult):
+                announce(self._events, result, self._language)
 
         def failed(error: Exception) -> None:
             if isinstance(error, MoveRejectedError):
