@@ -116,7 +116,7 @@ def north(server, make_client):
 # Team-shared rows -----------------------------------------------------------------
 
 
-def test_leads_contacts_and_state_history_are_shared_within_a_team(server, north):
+def test_team_rows_shared_within_team(server, north):
     ann, bob, lee, cid = (north[n] for n in ("ann", "bob", "lee", "cid"))
     lead = _lead(ann)
     customer = _customer(ann)
@@ -160,7 +160,7 @@ def test_leads_contacts_and_state_history_are_shared_within_a_team(server, north
     assert ann.scalar("SELECT status FROM leads") == "flagged"
 
 
-def test_a_rep_of_another_team_cannot_write_the_teams_lead(server, north):
+def test_lead_planted_by_other_team_refused(server, north):
     ann, cid = north["ann"], north["cid"]
     lead = _lead(ann)
     ann.sync()
@@ -186,7 +186,7 @@ def test_a_rep_of_another_team_cannot_write_the_teams_lead(server, north):
     assert _count(cid, "leads") == 0
 
 
-def test_two_reps_editing_one_lead_offline_keep_the_other_value(server, north):
+def test_lead_edited_offline_by_two_reps(server, north):
     ann, bob = north["ann"], north["bob"]
     lead = _lead(ann)
     customer = _customer(ann)
@@ -210,7 +210,7 @@ def test_two_reps_editing_one_lead_offline_keep_the_other_value(server, north):
     assert ann.scalar("SELECT notes FROM leads") == "call back after the holiday"
 
 
-def test_a_lead_converted_twice_offline_keeps_the_first_conversion(server, north):
+def test_lead_conversion_after_merge_refused(server, north):
     ann, bob = north["ann"], north["bob"]
     lead = _lead(ann)
     ann.sync()
@@ -240,7 +240,8 @@ def test_a_lead_converted_twice_offline_keeps_the_first_conversion(server, north
         row.notes = "converted at the fair"
     ann.sync()
     kinds = sorted(i.kind for i in _open_issues(ann))
-    assert "conflict" in kinds and "group_rejected" in kinds
+    assert "conflict" in kinds
+    assert "group_rejected" in kinds
     conflict = next(i for i in _open_issues(ann, "conflict") if i.field == "status")
     assert (conflict.mine, conflict.theirs) == ("converted", "merged")
     assert server.scalar("SELECT status FROM leads WHERE id = :i", i=lead) == "merged"
@@ -271,7 +272,7 @@ def _activity(client: Client, deal: uuid.UUID | None, subject: str) -> uuid.UUID
     )
 
 
-def test_activities_follow_their_deal_or_else_their_team(server, north):
+def test_activity_follows_deal_or_team(server, north):
     ann, bob, lee, cid = (north[n] for n in ("ann", "bob", "lee", "cid"))
     deal = new_deal(ann, "Summer camp")
     _activity(ann, deal, "first call")
@@ -294,7 +295,7 @@ def test_activities_follow_their_deal_or_else_their_team(server, north):
     assert server.scalar("SELECT count(*) FROM activities") == 2
 
 
-def test_activities_of_a_reassigned_deal_leave_the_old_owner(server, north):
+def test_activities_leave_with_reassigned_deal(server, north):
     ann, bob, lee = north["ann"], north["bob"], north["lee"]
     deal = new_deal(ann, "Moves to Bob")
     _activity(ann, deal, "visit")
@@ -395,6 +396,12 @@ def _decide(
             deal.amount_minor = corrected
 
 
+def _server_rows(server, sql: str) -> list[tuple[Any, ...]]:
+    """Run one query on the server as superuser; return its rows sorted."""
+    with server.engine.connect() as connection:
+        return sorted(tuple(row) for row in connection.exec_driver_sql(sql).all())
+
+
 def _approvals(client: Client) -> list[tuple[str, int | None, int | None]]:
     """(status, amount_minor, approved_amount_minor) of every request, ordered."""
     return sorted(
@@ -405,9 +412,7 @@ def _approvals(client: Client) -> list[tuple[str, int | None, int | None]]:
     )
 
 
-def test_approval_types_reach_everyone_and_only_admins_write_them(
-    server, north, price_check
-):
+def test_approval_types_are_read_only_config(server, north, price_check):
     ann, cid = north["ann"], north["cid"]
     assert ann.scalar("SELECT key FROM approval_types") == "price"
     assert cid.scalar("SELECT key FROM approval_types") == "price"
@@ -417,7 +422,7 @@ def test_approval_types_reach_everyone_and_only_admins_write_them(
     assert server.scalar("SELECT blocks_promotion FROM approval_types") is True
 
 
-def test_the_owner_requests_and_the_team_lead_decides(server, north, price_check):
+def test_approval_decided_by_team_lead(server, north, price_check):
     ann, bob, lee = north["ann"], north["bob"], north["lee"]
     deal = new_deal(ann, "Campus licence", amount="1000")
     approval = _request(ann, deal, price_check, 100000)
@@ -446,9 +451,7 @@ def test_the_owner_requests_and_the_team_lead_decides(server, north, price_check
     )
 
 
-def test_an_approval_decided_during_an_offline_amount_change_is_invalidated(
-    server, north, price_check
-):
+def test_approval_racing_offline_amount_invalidated(server, north, price_check):
     ann, lee = north["ann"], north["lee"]
     deal = new_deal(ann, "Campus licence", amount="1000")
     approval = _request(ann, deal, price_check, 100000)
@@ -464,21 +467,18 @@ def test_an_approval_decided_during_an_offline_amount_change_is_invalidated(
     assert ann.sync().issues == []
     expected = [("invalidated", 100000, 100000), ("pending", 120000, None)]
     assert (
-        sorted(
-            server.engine.connect()
-            .exec_driver_sql(
-                "SELECT status, amount_minor, approved_amount_minor FROM approvals"
-            )
-            .all()
+        _server_rows(
+            server, "SELECT status, amount_minor, approved_amount_minor FROM approvals"
         )
         == expected
     )
-    decisions = sorted(
-        server.engine.connect()
-        .exec_driver_sql(
-            "SELECT decision, amount_minor, decided_by FROM approval_decisions"
-        )
-        .all()
+    # The new request is Ann's, addressed to her team's lead.
+    assert _server_rows(
+        server,
+        "SELECT requested_by, approver_id FROM approvals WHERE status = 'pending'",
+    ) == [(server.users["ann"], server.users["lee"])]
+    decisions = _server_rows(
+        server, "SELECT decision, amount_minor, decided_by FROM approval_decisions"
     )
     assert decisions == [
         ("approved", 100000, server.users["lee"]),
@@ -489,12 +489,11 @@ def test_an_approval_decided_during_an_offline_amount_change_is_invalidated(
         assert _approvals(client) == expected
         assert _count(client, "approval_decisions") == 2
         assert client.scalar("SELECT amount_minor FROM opportunities") == 120000
-    assert _open_issues(ann) == [] and _open_issues(lee) == []
+    assert _open_issues(ann) == []
+    assert _open_issues(lee) == []
 
 
-def test_a_stale_approval_arriving_after_the_amount_change_is_invalidated(
-    server, north, price_check
-):
+def test_stale_approval_after_amount_invalidated(server, north, price_check):
     ann, lee = north["ann"], north["lee"]
     deal = new_deal(ann, "Campus licence", amount="1000")
     approval = _request(ann, deal, price_check, 100000)
@@ -512,9 +511,7 @@ def test_a_stale_approval_arriving_after_the_amount_change_is_invalidated(
         assert client.scalar("SELECT amount_minor FROM opportunities") == 120000
 
 
-def test_a_decision_on_a_request_changed_meanwhile_is_refused_whole(
-    server, north, price_check
-):
+def test_decision_on_withdrawn_request_refused(server, north, price_check):
     ann, lee = north["ann"], north["lee"]
     deal = new_deal(ann, "Campus licence", amount="1000")
     approval = _request(ann, deal, price_check, 100000)

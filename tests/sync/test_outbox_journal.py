@@ -91,7 +91,7 @@ def test_new_tables_replay_parents_first():
     assert deleted.index("contacts") < deleted.index("customers")
 
 
-def test_an_insert_carries_the_model_defaults(sessions):
+def test_insert_carries_model_defaults(sessions):
     now = datetime.now(UTC)
     with sessions.begin() as session:
         session.add(Lead(company="Acme", created_at=now, updated_at=now))

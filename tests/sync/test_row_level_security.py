@@ -469,7 +469,7 @@ def test_a_lead_adjusts_win_rates_but_not_other_fields_of_team_deals(world):
     )
 
 
-def test_only_the_team_lead_decides_an_approval(world):
+def test_approval_decided_only_by_team_lead(world):
     server, ids = world
     approval = ids["ann"]["approvals"]
     deal = ids["ann"]["opportunities"]
@@ -547,7 +547,7 @@ def test_only_the_team_lead_decides_an_approval(world):
         )
 
 
-def test_another_teams_rep_cannot_reach_a_teams_leads_by_hand(world):
+def test_other_team_rep_cannot_reach_leads(world):
     server, ids = world
     lead = ids["ann"]["leads"]
     contact = ids["ann"]["contacts"]

@@ -5,7 +5,7 @@ Revises: none
 Create Date: 2026-12-04
 
 The domain tables mirror the local store's synced tables (crmdesk/storage/models.py
-at local schema 0002) and add ``row_version`` (bumped by a trigger under the row
+at local schema 0004) and add ``row_version`` (bumped by a trigger under the row
 lock), ``field_meta`` (per column: the version, hybrid clock stamp, client and
 login of its last change) and ``last_hlc`` (the stamp of the row's last change,
 sent to clients instead of the whole ``field_meta``). Everything else is SQL:
