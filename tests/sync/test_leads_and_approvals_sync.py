@@ -530,3 +530,36 @@ def test_decision_on_withdrawn_request_refused(server, north, price_check):
     assert server.scalar("SELECT count(*) FROM approval_decisions") == 0
     assert _approvals(lee) == [("invalidated", 100000, None)]
     assert _count(lee, "approval_decisions") == 0
+
+
+def test_approved_amount_conflicts_between_laptops(
+    server, north, make_client, price_check
+):
+    ann, lee = north["ann"], north["lee"]
+    other_laptop = make_client("lee")
+    deal = new_deal(ann, "Campus licence", amount="1000")
+    approval = _request(ann, deal, price_check, 100000)
+    ann.sync()
+    lee.sync()
+    other_laptop.sync()
+    # Lee approves 1,000.00 on one laptop; on the other, offline, he approved
+    # with a correction to 900.00, which also lowers the deal amount.
+    _decide(lee, approval, "approved", 100000)
+    assert lee.sync().issues == []
+    _decide(other_laptop, approval, "approved", 100000, corrected=90000)
+    other_laptop.sync()
+    conflicts = _open_issues(other_laptop, "conflict")
+    assert [(i.field, i.mine, i.theirs) for i in conflicts] == [
+        ("approved_amount_minor", 90000, 100000)
+    ]
+    # The server kept 1,000.00 as approved, but the deal is now 900.00: that
+    # approval is invalidated and a request for 900.00 is open.
+    assert _server_rows(
+        server, "SELECT status, amount_minor, approved_amount_minor FROM approvals"
+    ) == [("invalidated", 100000, 100000), ("pending", 90000, None)]
+    assert server.scalar("SELECT amount_minor FROM opportunities") == 90000
+    ann.sync()
+    assert _approvals(ann) == [
+        ("invalidated", 100000, 100000),
+        ("pending", 90000, None),
+    ]
