@@ -158,12 +158,14 @@ def jsonable(value: Any) -> Any:
 def insert_changes(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
     """Return the ``changes`` of an insert of ``values``, as the listener builds them.
 
-    Every journaled column is present; a column missing from ``values`` is None,
-    as for an ORM row whose attribute was never set.
+    Every journaled column is present; a column missing from ``values`` has its
+    scalar default, or None, as the row the insert writes.
     """
     build = _INSERT_CHANGES.get(model)
     if build is None:
-        build = _insert_changes_function(journaled_columns(model))
+        build = _insert_changes_function(
+            journaled_columns(model), scalar_defaults(model)
+        )
         _INSERT_CHANGES[model] = build
     return build(values)
 
@@ -171,8 +173,29 @@ def insert_changes(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
 _INSERT_CHANGES: dict[type[Base], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
+def scalar_defaults(model: type[Base]) -> dict[str, Any]:
+    """Return the scalar column defaults of a model by attribute, cached per class.
+
+    SQLAlchemy applies them when it runs the INSERT, after the journal has read
+    the row, so the journal fills them in itself: the server must get the value
+    the local row gets, not None.
+    """
+    defaults = _SCALAR_DEFAULTS.get(model)
+    if defaults is None:
+        defaults = {}
+        for attr in inspect(model).column_attrs:
+            default = attr.columns[0].default
+            if default is not None and default.is_scalar:
+                defaults[attr.key] = default.arg
+        _SCALAR_DEFAULTS[model] = defaults
+    return defaults
+
+
+_SCALAR_DEFAULTS: dict[type[Base], dict[str, Any]] = {}
+
+
 def _insert_changes_function(
-    keys: tuple[str, ...],
+    keys: tuple[str, ...], defaults: dict[str, Any]
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Generate ``values -> changes`` for ``keys`` as one dict display.
 
@@ -180,13 +203,21 @@ def _insert_changes_function(
     made it about twice as fast as a loop calling ``_jsonable`` per column.
     """
     items = ", ".join(
-        f"{key!r}: (value if type(value := get({key!r})) in plain else jsonable(value))"
+        f"{key!r}: (value if type(value := get({key!r}, defaults[{key!r}])) in plain "
+        "else jsonable(value))"
+        if key in defaults
+        else f"{key!r}: (value if type(value := get({key!r})) in plain "
+        "else jsonable(value))"
         for key in keys
     )
     source = (
         f"def insert_changes(values):\n    get = values.get\n    return {{{items}}}\n"
     )
-    namespace: dict[str, Any] = {"plain": _PLAIN_TYPES, "jsonable": _jsonable}
+    namespace: dict[str, Any] = {
+        "plain": _PLAIN_TYPES,
+        "jsonable": _jsonable,
+        "defaults": defaults,
+    }
     exec(source, namespace)
     function: Callable[[dict[str, Any]], dict[str, Any]] = namespace["insert_changes"]
     return function
@@ -289,6 +320,10 @@ def _journal(session: Session, _context: object, _instances: object) -> None:
             # journal, so new rows get their UUIDv7 here.
             if getattr(row, "id", None) is None:
                 row.id = new_id()  # type: ignore[attr-defined]
+            loaded = inspect(row).dict
+            for key, value in scalar_defaults(type(row)).items():
+                if key not in loaded:
+                    setattr(row, key, value)
             changes = _changed_columns(row, all_columns=True)
             inserts.append(_entry(row, "insert", changes, now))
     for row in session.dirty:

@@ -6,7 +6,10 @@ edits of one deal are truly concurrent); with three or more laptops, laptop 2 is
 the team lead and the rest are other reps of the team. Rules create deals, edit them,
 tick checklist actions, move stages (won and lost included, and back out again,
 which reopens), set win probabilities, soft-delete, reassign (the lead),
-resolve sync issues, go offline and come back, and sync.
+add and edit team leads, customers with a contact and contacts' phones, log
+activities on a deal or on none, resolve sync issues, go offline and come
+back, and sync. Leads, contacts and activities are made with the ORM models,
+as their services do.
 
 Checked after every sync: every change that left a laptop's queue is applied on
 the server, or has a conflict record there and an issue on the laptop, or was
@@ -59,7 +62,7 @@ from crmdesk.services.stages import (
     set_manual_probability,
 )
 from crmdesk.storage.db import open_store
-from crmdesk.storage.models import Opportunity
+from crmdesk.storage.models import Activity, Contact, Customer, Lead, Opportunity
 from crmdesk.sync.issues import list_open_issues, resolve_issue
 from crmdesk.sync.server import admin
 
@@ -81,6 +84,10 @@ COMPARED = {
     "probability_revisions": ("probability",),
     "checklist_items": ("done",),
     "stages": ("name_en",),
+    "leads": ("status", "notes", "company", "deleted_at"),
+    "customers": ("name",),
+    "contacts": ("customer_id", "phone"),
+    "activities": ("opportunity_id", "subject", "notes"),
 }
 
 
@@ -262,6 +269,129 @@ class SyncMachine(RuleBasedStateMachine):
                 s, self._deal(which, lead), OpportunityEdit(owner_id=owner), actor(lead)
             ),
         )
+
+    # Team-shared rows and activities -------------------------------------------
+
+    def _local_id(self, client: Client, table: str, index: int) -> uuid.UUID | None:
+        ids = client.rows(f"SELECT id FROM {table} ORDER BY id")
+        return uuid.UUID(ids[index % len(ids)][0]) if ids else None
+
+    @rule(who=st.integers(0, 4), company=st.sampled_from(["Acme", "Bright", "Cedar"]))
+    def add_lead(self, who, company) -> None:
+        client = self._client(who)
+        now = datetime.now(UTC)
+        lead = Lead(
+            team_id=self.server.teams["north"],
+            owner_id=client.user_id,
+            company=company,
+            created_at=now,
+            updated_at=now,
+            created_by=client.user_id,
+        )
+        self._act(client, lambda session: session.add(lead))
+
+    @rule(
+        who=st.integers(0, 4),
+        which=st.integers(0, 50),
+        notes=st.sampled_from(["trial booked", "no answer", ""]),
+        status=st.sampled_from(["new", "flagged", "discarded"]),
+    )
+    def edit_lead(self, who, which, notes, status) -> None:
+        client = self._client(who)
+        lead_id = self._local_id(client, "leads", which)
+        if lead_id is None:
+            return
+
+        def work(session):
+            row = session.get(Lead, lead_id)
+            row.notes = notes
+            row.status = status
+            row.updated_at = datetime.now(UTC)
+
+        self._act(client, work)
+
+    @rule(who=st.integers(0, 4), name=st.sampled_from(["Wang Fang", "Li Lei"]))
+    def add_customer_with_contact(self, who, name) -> None:
+        client = self._client(who)
+        team = self.server.teams["north"]
+
+        def work(session):
+            now = datetime.now(UTC)
+            customer = Customer(
+                name=f"{name} Ltd", team_id=team, created_at=now, updated_at=now
+            )
+            session.add(customer)
+            session.flush()
+            session.add(
+                Contact(
+                    customer_id=customer.id,
+                    team_id=team,
+                    name=name,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+        self._act(client, work)
+
+    @rule(
+        who=st.integers(0, 4),
+        which=st.integers(0, 50),
+        phone=st.sampled_from(["+8613800138000", "+8613900139000"]),
+    )
+    def edit_contact(self, who, which, phone) -> None:
+        client = self._client(who)
+        contact_id = self._local_id(client, "contacts", which)
+        if contact_id is None:
+            return
+
+        def work(session):
+            row = session.get(Contact, contact_id)
+            row.phone = phone
+            row.updated_at = datetime.now(UTC)
+
+        self._act(client, work)
+
+    @rule(
+        who=st.integers(0, 4),
+        which=st.integers(0, 50),
+        on_deal=st.booleans(),
+        subject=st.sampled_from(["call", "visit"]),
+    )
+    def log_activity(self, who, which, on_deal, subject) -> None:
+        client = self._client(who)
+        # Only a deal on this laptop: the local store checks foreign keys.
+        deal = self._local_id(client, "opportunities", which) if on_deal else None
+        now = datetime.now(UTC)
+        activity = Activity(
+            kind="call",
+            opportunity_id=deal,
+            team_id=self.server.teams["north"],
+            owner_id=client.user_id,
+            subject=subject,
+            done_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        self._act(client, lambda session: session.add(activity))
+
+    @rule(
+        who=st.integers(0, 4),
+        which=st.integers(0, 50),
+        notes=st.sampled_from(["went well", "rescheduled"]),
+    )
+    def edit_activity(self, who, which, notes) -> None:
+        client = self._client(who)
+        activity_id = self._local_id(client, "activities", which)
+        if activity_id is None:
+            return
+
+        def work(session):
+            row = session.get(Activity, activity_id)
+            row.notes = notes
+            row.updated_at = datetime.now(UTC)
+
+        self._act(client, work)
 
     @rule(who=st.integers(0, 4), pick=st.integers(0, 50), choice=st.integers(0, 3))
     def resolve(self, who, pick, choice) -> None:

@@ -11,7 +11,8 @@ from alembic import command
 from sqlalchemy import select
 
 from crmdesk.storage.db import alembic_config, make_engine, make_session_factory
-from crmdesk.storage.models import Customer, OutboxEntry, Team
+from crmdesk.storage.models import Customer, Lead, OutboxEntry, Team
+from crmdesk.storage.outbox import order_entries
 
 
 def _entries(sessions) -> list[OutboxEntry]:
@@ -54,6 +55,53 @@ def test_one_transaction_is_one_group_and_parents_come_first(sessions):
     assert stamps[0] > 0
     assert stamps[2] >= stamps[0]
     assert stamps[3] > stamps[2]
+
+
+def test_new_tables_replay_parents_first():
+    children_first = [
+        "approval_decisions",
+        "approvals",
+        "activities",
+        "leads",
+        "contacts",
+        "customer_state_history",
+        "opportunities",
+        "customers",
+        "approval_types",
+    ]
+    inserts = [{"table_name": name} for name in children_first]
+    deletes = [{"table_name": name} for name in reversed(children_first)]
+    ordered = order_entries(inserts, [], deletes)
+    position = {e["table_name"]: i for i, e in enumerate(ordered[: len(inserts)])}
+    for parent, child in (
+        ("customers", "contacts"),
+        ("customers", "leads"),
+        ("contacts", "leads"),
+        ("customers", "customer_state_history"),
+        ("contacts", "opportunities"),
+        ("opportunities", "activities"),
+        ("contacts", "activities"),
+        ("approval_types", "approvals"),
+        ("opportunities", "approvals"),
+        ("approvals", "approval_decisions"),
+    ):
+        assert position[parent] < position[child], (parent, child)
+    deleted = [e["table_name"] for e in ordered[len(inserts) :]]
+    assert deleted.index("approval_decisions") < deleted.index("approvals")
+    assert deleted.index("contacts") < deleted.index("customers")
+
+
+def test_insert_carries_model_defaults(sessions):
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        session.add(Lead(company="Acme", created_at=now, updated_at=now))
+    (entry,) = _entries(sessions)
+    changes = json.loads(entry.changes)
+    # Columns left unset carry the default the local row gets, not None.
+    assert changes["status"] == "new"
+    assert changes["notes"] == ""
+    assert changes["phone_raw"] == ""
+    assert changes["duplicate_of_lead_id"] is None
 
 
 def test_an_update_records_its_base_version_and_old_values(sessions):

@@ -5,7 +5,7 @@ Revises: none
 Create Date: 2026-12-04
 
 The domain tables mirror the local store's synced tables (crmdesk/storage/models.py
-at local schema 0002) and add ``row_version`` (bumped by a trigger under the row
+at local schema 0004) and add ``row_version`` (bumped by a trigger under the row
 lock), ``field_meta`` (per column: the version, hybrid clock stamp, client and
 login of its last change) and ``last_hlc`` (the stamp of the row's last change,
 sent to clients instead of the whole ``field_meta``). Everything else is SQL:
@@ -35,6 +35,9 @@ def _create_tables() -> None:
         sa.Column("base_currency", sa.String(length=3), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column(
+            "intake", sa.String(length=12), nullable=False, server_default="leads"
+        ),
         sa.Column("loaded_at", sa.DateTime(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
@@ -111,6 +114,10 @@ def _create_tables() -> None:
         sa.Column("phone", sa.String(length=40), nullable=False),
         sa.Column("email", sa.String(length=200), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=120), nullable=False, server_default=""),
+        sa.Column("campaign", sa.String(length=200), nullable=False, server_default=""),
+        sa.Column("lead_id", sa.Uuid(), nullable=True),
+        sa.Column("state_changed_at", sa.DateTime(), nullable=True),
         sa.Column("external_source", sa.String(length=40), nullable=True),
         sa.Column("external_key", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -229,6 +236,106 @@ def _create_tables() -> None:
         sa.UniqueConstraint("stage_id", "key"),
     )
     op.create_table(
+        "approval_types",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("stage_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("blocks_promotion", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["stage_id"], ["stages.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("stage_id", "key"),
+    )
+    op.create_table(
+        "contacts",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("team_id", sa.Uuid(), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("job_title", sa.String(length=200), nullable=False),
+        sa.Column("phone", sa.String(length=40), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=False),
+        sa.Column("is_primary", sa.Boolean(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"]),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_contacts_customer", "contacts", ["customer_id"])
+    op.create_index("ix_contacts_team", "contacts", ["team_id"])
+    op.create_table(
+        "leads",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("team_id", sa.Uuid(), nullable=True),
+        sa.Column("owner_id", sa.Uuid(), nullable=True),
+        sa.Column("company", sa.String(length=300), nullable=False),
+        sa.Column("person", sa.String(length=200), nullable=False),
+        sa.Column("job_title", sa.String(length=200), nullable=False),
+        sa.Column("phone", sa.String(length=40), nullable=False),
+        sa.Column("phone_raw", sa.String(length=80), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=False),
+        sa.Column("source", sa.String(length=120), nullable=False),
+        sa.Column("campaign", sa.String(length=200), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("flag_reason", sa.Text(), nullable=False),
+        sa.Column("duplicate_of_lead_id", sa.Uuid(), nullable=True),
+        sa.Column("duplicate_of_customer_id", sa.Uuid(), nullable=True),
+        sa.Column("merged_into_id", sa.Uuid(), nullable=True),
+        sa.Column("converted_customer_id", sa.Uuid(), nullable=True),
+        sa.Column("converted_contact_id", sa.Uuid(), nullable=True),
+        sa.Column("converted_opportunity_id", sa.Uuid(), nullable=True),
+        sa.Column("converted_at", sa.DateTime(), nullable=True),
+        sa.Column("external_source", sa.String(length=40), nullable=True),
+        sa.Column("external_key", sa.String(length=200), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["converted_contact_id"], ["contacts.id"]),
+        sa.ForeignKeyConstraint(["converted_customer_id"], ["customers.id"]),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"]),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("external_source", "external_key"),
+    )
+    op.create_index("ix_leads_team", "leads", ["team_id"])
+    op.create_table(
+        "customer_state_history",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("team_id", sa.Uuid(), nullable=True),
+        sa.Column("from_state_id", sa.Uuid(), nullable=True),
+        sa.Column("to_state_id", sa.Uuid(), nullable=False),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("changed_by", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["changed_by"], ["users.id"]),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"]),
+        sa.ForeignKeyConstraint(["from_state_id"], ["customer_states.id"]),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
+        sa.ForeignKeyConstraint(["to_state_id"], ["customer_states.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_customer_state_history_customer",
+        "customer_state_history",
+        ["customer_id", "changed_at"],
+    )
+    op.create_table(
         "opportunities",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("series_id", sa.Uuid(), nullable=False),
@@ -249,8 +356,16 @@ def _create_tables() -> None:
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.Column("external_source", sa.String(length=40), nullable=True),
         sa.Column("external_key", sa.String(length=200), nullable=True),
+        sa.Column("contact_id", sa.Uuid(), nullable=True),
+        sa.Column("source", sa.String(length=120), nullable=False, server_default=""),
+        sa.Column("campaign", sa.String(length=200), nullable=False, server_default=""),
+        sa.Column("lead_id", sa.Uuid(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+        ),
         sa.ForeignKeyConstraint(
             ["created_by"],
             ["users.id"],
@@ -394,6 +509,86 @@ def _create_tables() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "activities",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=True),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=True),
+        sa.Column("contact_id", sa.Uuid(), nullable=True),
+        sa.Column("team_id", sa.Uuid(), nullable=True),
+        sa.Column("owner_id", sa.Uuid(), nullable=True),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("due_at", sa.DateTime(), nullable=True),
+        sa.Column("done_at", sa.DateTime(), nullable=True),
+        sa.Column("duration_minutes", sa.Integer(), nullable=True),
+        sa.Column("result", sa.Text(), nullable=False),
+        sa.Column("checklist_action_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["checklist_action_id"], ["checklist_actions.id"]),
+        sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"]),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"]),
+        sa.ForeignKeyConstraint(["opportunity_id"], ["opportunities.id"]),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_activities_opportunity", "activities", ["opportunity_id"])
+    op.create_table(
+        "approvals",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=False),
+        sa.Column("approval_type_id", sa.Uuid(), nullable=False),
+        sa.Column("stage_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("approver_id", sa.Uuid(), nullable=True),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("approved_amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(), nullable=False),
+        sa.Column("requested_by", sa.Uuid(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
+        sa.Column("decided_by", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["approval_type_id"], ["approval_types.id"]),
+        sa.ForeignKeyConstraint(["approver_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["decided_by"], ["users.id"]),
+        sa.ForeignKeyConstraint(["opportunity_id"], ["opportunities.id"]),
+        sa.ForeignKeyConstraint(["requested_by"], ["users.id"]),
+        sa.ForeignKeyConstraint(["stage_id"], ["stages.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_approvals_opportunity", "approvals", ["opportunity_id", "status"]
+    )
+    op.create_table(
+        "approval_decisions",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("approval_id", sa.Uuid(), nullable=False),
+        sa.Column("opportunity_id", sa.Uuid(), nullable=False),
+        sa.Column("decision", sa.String(length=12), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("corrected_amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("decided_at", sa.DateTime(), nullable=False),
+        sa.Column("decided_by", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["approval_id"], ["approvals.id"]),
+        sa.ForeignKeyConstraint(["decided_by"], ["users.id"]),
+        sa.ForeignKeyConstraint(["opportunity_id"], ["opportunities.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_approval_decisions_opportunity", "approval_decisions", ["opportunity_id"]
+    )
 
 
 CONFIG_TABLES = (
@@ -406,14 +601,29 @@ CONFIG_TABLES = (
     "reasons",
     "stages",
     "checklist_actions",
+    "approval_types",
 )
-TEAM_TABLES = ("customers",)
-CHILD_TABLES = ("checklist_items", "outcomes", "probability_revisions", "stage_history")
+# Shared within a team: bucket ``team:<team_id>``, read and written by the team.
+TEAM_TABLES = ("customers", "contacts", "leads", "customer_state_history")
+# Rows of a deal: they follow the deal's buckets and move with it. An activity
+# without a deal is shared within its team instead. Parents come first, so the
+# reversed list drops children first.
+CHILD_TABLES = (
+    "checklist_items",
+    "outcomes",
+    "probability_revisions",
+    "stage_history",
+    "activities",
+    "approvals",
+    "approval_decisions",
+)
 SYNCED_TABLES = (*CONFIG_TABLES, *TEAM_TABLES, "opportunities", *CHILD_TABLES)
 
-# Fields where a concurrent change keeps the server value and records a conflict;
-# a conflict on ``stage_id`` refuses the whole local transaction (a close or a
-# reopen is a stage move plus outcome and history rows).
+# Fields where a concurrent change keeps the server value and records a conflict.
+# A conflict on an aborting field refuses the whole local transaction: a close or
+# a reopen is a stage move plus outcome and history rows; a lead's conversion or
+# merge writes the lead and the records made from it; a decision on an approval
+# writes the approval, a decision row and maybe a corrected deal amount.
 BLOCKING = (
     "opportunities.stage_id",
     "opportunities.manual_probability",
@@ -423,8 +633,21 @@ BLOCKING = (
     "outcomes.result",
     "outcomes.actual_amount_minor",
     "outcomes.actual_date",
+    "leads.status",
+    "leads.merged_into_id",
+    "leads.converted_customer_id",
+    "leads.converted_contact_id",
+    "leads.converted_opportunity_id",
+    "approvals.status",
+    "approvals.approved_amount_minor",
 )
-ABORTING = ("opportunities.stage_id",)
+ABORTING = (
+    "opportunities.stage_id",
+    "leads.status",
+    "leads.merged_into_id",
+    "leads.converted_customer_id",
+    "approvals.status",
+)
 # Bookkeeping fields merged by the hybrid clock without a conflict record.
 SILENT = ("updated_at", "stage_entered_at", "changed_at", "changed_by", "loaded_at")
 
@@ -615,7 +838,8 @@ DECLARE v_parent jsonb;
 BEGIN
   IF p_row IS NULL THEN RETURN '{{}}'; END IF;
   IF p_tbl = ANY ({config}) THEN RETURN ARRAY['config']; END IF;
-  IF p_tbl = 'customers' THEN
+  IF p_tbl = ANY ({team})
+     OR (p_tbl = 'activities' AND p_row ->> 'opportunity_id' IS NULL) THEN
     RETURN array_remove(ARRAY['all', 'team:' || (p_row ->> 'team_id')], NULL);
   END IF;
   IF p_tbl = 'opportunities' THEN
@@ -684,19 +908,143 @@ LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 DECLARE v_changed text;
 BEGIN
   IF sync.my_role() = 'lead' AND OLD.owner_id IS DISTINCT FROM sync.me() THEN
+    -- The amount only while the deal has an approval request: the lead may
+    -- correct it when deciding.
     SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO v_changed
       FROM jsonb_each(to_jsonb(NEW)) e
      WHERE e.value IS DISTINCT FROM to_jsonb(OLD) -> e.key
        AND e.key NOT IN ('manual_probability', 'owner_id', 'updated_at',
-                         'row_version', 'field_meta', 'version', 'last_hlc');
+                         'row_version', 'field_meta', 'version', 'last_hlc')
+       AND NOT (e.key = 'amount_minor' AND EXISTS (
+             SELECT 1 FROM public.approvals a
+              WHERE a.opportunity_id = OLD.id AND a.deleted_at IS NULL));
     IF v_changed IS NOT NULL THEN
       RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
         'a team lead may change only the win probability and the owner of a team '
-        'member''s deal, not %s', v_changed);
+        'member''s deal, and its amount when deciding an approval, not %s',
+        v_changed);
     END IF;
   END IF;
   RETURN NEW;
 END $$;
+"""
+
+APPROVALS_SQL = """
+CREATE FUNCTION sync.check_approval_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_role text := sync.my_role();
+  v_owner boolean;
+  v_lead boolean;
+  v_changed text;
+BEGIN
+  -- Admins, superusers and the server's own invalidation (running as the
+  -- owner role) change anything; row-level security already limits the rest.
+  IF v_role IS NULL OR v_role = 'admin' OR current_user = '{owner}' THEN
+    RETURN NEW;
+  END IF;
+  SELECT coalesce(o.owner_id = sync.me(), false),
+         v_role = 'lead' AND o.team_id IS NOT DISTINCT FROM sync.my_team()
+    INTO v_owner, v_lead
+    FROM public.opportunities o WHERE o.id = OLD.opportunity_id;
+  v_owner := coalesce(v_owner, false);
+  v_lead := coalesce(v_lead, false);
+  SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO v_changed
+    FROM jsonb_each(to_jsonb(NEW)) e
+   WHERE e.value IS DISTINCT FROM to_jsonb(OLD) -> e.key
+     AND e.key NOT IN ('row_version', 'field_meta', 'version', 'last_hlc')
+     AND NOT (v_lead AND e.key IN ('status', 'approved_amount_minor', 'comment',
+                                   'decided_at', 'decided_by'))
+     AND NOT (v_owner AND (e.key IN ('amount_minor', 'currency')
+                           OR (NEW.status = 'invalidated'
+                               AND e.key IN ('status', 'comment', 'decided_at',
+                                             'decided_by'))));
+  IF v_changed IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
+      'you may not change %s of this approval: the team lead of the deal''s team '
+      'decides it, and the deal''s owner may only change the requested amount or '
+      'mark it invalidated', v_changed);
+  END IF;
+  RETURN NEW;
+END $$;
+
+-- An approval stays approved only for the amount approved. Whenever a deal's
+-- amount or currency and an approved request of it disagree at commit, whichever
+-- change came last, the server marks the request invalidated, records an
+-- ``invalidated`` decision and opens a new pending request for the current amount.
+-- Deferred to commit, so the order of the changes inside a push does not matter
+-- (a lead's decision with an amount correction writes both), and done by the
+-- server, so every client pulls the same result.
+CREATE FUNCTION sync.settle_approvals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_deal_id uuid;
+  v_deal public.opportunities;
+  v_by text := current_setting('crmdesk.client_id', true);
+  v_hlc text := current_setting('crmdesk.hlc', true);
+  v_now timestamp := clock_timestamp() AT TIME ZONE 'UTC';
+  a record;
+BEGIN
+  IF TG_TABLE_NAME = 'opportunities' THEN
+    v_deal_id := NEW.id;
+  ELSE
+    v_deal_id := NEW.opportunity_id;
+  END IF;
+  SELECT * INTO v_deal FROM public.opportunities WHERE id = v_deal_id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  -- Stamped as the server's change, by the server clock.
+  PERFORM set_config('crmdesk.client_id', 'server', true);
+  PERFORM set_config('crmdesk.hlc', '', true);
+  FOR a IN SELECT * FROM public.approvals
+            WHERE opportunity_id = v_deal_id AND status = 'approved'
+              AND deleted_at IS NULL
+              AND (approved_amount_minor IS DISTINCT FROM v_deal.amount_minor
+                   OR currency IS DISTINCT FROM v_deal.currency)
+            ORDER BY requested_at, id FOR UPDATE LOOP
+    UPDATE public.approvals SET status = 'invalidated' WHERE id = a.id;
+    INSERT INTO public.approval_decisions (id, approval_id, opportunity_id,
+        decision, comment, amount_minor, corrected_amount_minor, currency,
+        decided_at, decided_by, version)
+    VALUES (gen_random_uuid(), a.id, v_deal_id, 'invalidated', '',
+            v_deal.amount_minor, NULL, v_deal.currency, v_now, NULL, 0);
+    IF v_deal.deleted_at IS NULL AND NOT EXISTS (
+        SELECT 1 FROM public.approvals p
+         WHERE p.opportunity_id = v_deal_id AND p.status = 'pending'
+           AND p.approval_type_id = a.approval_type_id AND p.deleted_at IS NULL) THEN
+      INSERT INTO public.approvals (id, opportunity_id, approval_type_id, stage_id,
+          status, approver_id, amount_minor, currency, approved_amount_minor,
+          comment, requested_at, requested_by, decided_at, decided_by, version)
+      VALUES (gen_random_uuid(), v_deal_id, a.approval_type_id, a.stage_id,
+              'pending', coalesce((SELECT t.lead_id FROM public.teams t
+                                    WHERE t.id = v_deal.team_id), a.approver_id),
+              v_deal.amount_minor, v_deal.currency, NULL, '', v_now,
+              v_deal.owner_id, NULL, NULL, 0);
+    END IF;
+  END LOOP;
+  PERFORM set_config('crmdesk.client_id', coalesce(v_by, ''), true);
+  PERFORM set_config('crmdesk.hlc', coalesce(v_hlc, ''), true);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER a_check_approval BEFORE UPDATE ON public.approvals
+  FOR EACH ROW EXECUTE FUNCTION sync.check_approval_update();
+CREATE CONSTRAINT TRIGGER settle_approvals_on_amount
+  AFTER UPDATE OF amount_minor, currency ON public.opportunities
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  WHEN (OLD.amount_minor IS DISTINCT FROM NEW.amount_minor
+        OR OLD.currency IS DISTINCT FROM NEW.currency)
+  EXECUTE FUNCTION sync.settle_approvals();
+CREATE CONSTRAINT TRIGGER settle_approvals_on_decision
+  AFTER INSERT OR UPDATE OF status, approved_amount_minor, currency
+  ON public.approvals
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  WHEN (NEW.status = 'approved')
+  EXECUTE FUNCTION sync.settle_approvals();
+ALTER FUNCTION sync.settle_approvals() OWNER TO {owner};
+ALTER FUNCTION sync.check_approval_update() OWNER TO {owner};
+REVOKE ALL ON FUNCTION sync.settle_approvals() FROM PUBLIC;
 """
 
 PULL_SQL = """
@@ -1098,37 +1446,67 @@ def _image_case() -> str:
 
 def _policies_sql(table: str) -> str:
     admin = "(SELECT sync.my_role()) = 'admin'"
+    in_my_team = f"({admin} OR team_id = (SELECT sync.my_team()))"
+    # Child rows: ``deal(c)`` holds when the row's deal is visible and, for an
+    # admin or when ``c`` holds for the deal ``o``, writable.
+    owner = "o.owner_id = (SELECT sync.me())"
+    lead = "((SELECT sync.my_role()) = 'lead' AND o.team_id = (SELECT sync.my_team()))"
+    deal_visible = (
+        "EXISTS (SELECT 1 FROM public.opportunities o WHERE o.id = opportunity_id)"
+    )
+
+    def deal(condition: str) -> str:
+        return (
+            "EXISTS (SELECT 1 FROM public.opportunities o WHERE o.id = opportunity_id "
+            f"AND ({admin} OR {condition}))"
+        )
+
     if table in CONFIG_TABLES:
         read = "true"
-        write = admin
+        insert = update = admin
     elif table in TEAM_TABLES:
-        read = write = f"({admin} OR team_id = (SELECT sync.my_team()))"
+        read = insert = update = in_my_team
     elif table == "opportunities":
         team = "team_id = (SELECT sync.my_team())"
-        lead = f"((SELECT sync.my_role()) = 'lead' AND {team})"
-        read = f"({admin} OR owner_id = (SELECT sync.me()) OR {lead})"
+        lead_of_team = f"((SELECT sync.my_role()) = 'lead' AND {team})"
+        read = f"({admin} OR owner_id = (SELECT sync.me()) OR {lead_of_team})"
         # A rep writes only their own deals, and only inside their own team.
-        write = f"({admin} OR (owner_id = (SELECT sync.me()) AND {team}) OR {lead})"
+        insert = update = (
+            f"({admin} OR (owner_id = (SELECT sync.me()) AND {team}) OR {lead_of_team})"
+        )
+    elif table == "activities":
+        # On a deal like the deal's other rows; without one, shared in its team.
+        no_deal = "CASE WHEN opportunity_id IS NULL THEN"
+        read = f"{no_deal} {in_my_team} ELSE {deal_visible} END"
+        insert = update = f"{no_deal} {in_my_team} ELSE {deal(owner)} END"
+    elif table == "approvals":
+        # The owner opens requests; the lead of the deal's team decides them.
+        # sync.check_approval_update limits which columns each of them changes.
+        read = deal_visible
+        insert = (
+            f"({deal('false')} OR (status = 'pending' "
+            "AND approved_amount_minor IS NULL AND decided_by IS NULL "
+            f"AND {deal(owner)}))"
+        )
+        update = deal(f"{owner} OR {lead}")
+    elif table == "approval_decisions":
+        # Append-only. The lead records decisions; the owner only invalidations.
+        read = deal_visible
+        insert = f"({deal(lead)} OR (decision = 'invalidated' AND {deal(owner)}))"
+        update = admin
     else:
-        lead = (
-            " OR (SELECT sync.my_role()) = 'lead'"
-            if table == "probability_revisions"
-            else ""
-        )
-        read = (
-            "EXISTS (SELECT 1 FROM public.opportunities o WHERE o.id = opportunity_id)"
-        )
-        write = (
-            "EXISTS (SELECT 1 FROM public.opportunities o WHERE o.id = opportunity_id "
-            f"AND ({admin} OR o.owner_id = (SELECT sync.me()){lead}))"
-        )
+        read = deal_visible
+        if table == "probability_revisions":
+            insert = update = deal(f"{owner} OR (SELECT sync.my_role()) = 'lead'")
+        else:
+            insert = update = deal(owner)
     return f"""
 ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.{table} FORCE ROW LEVEL SECURITY;
 CREATE POLICY {table}_select ON public.{table} FOR SELECT USING ({read});
-CREATE POLICY {table}_insert ON public.{table} FOR INSERT WITH CHECK ({write});
-CREATE POLICY {table}_update ON public.{table} FOR UPDATE USING ({write})
-  WITH CHECK ({write});
+CREATE POLICY {table}_insert ON public.{table} FOR INSERT WITH CHECK ({insert});
+CREATE POLICY {table}_update ON public.{table} FOR UPDATE USING ({update})
+  WITH CHECK ({update});
 CREATE POLICY {table}_delete ON public.{table} FOR DELETE USING ({admin});
 """
 
@@ -1209,7 +1587,11 @@ def upgrade() -> None:
     op.execute(SYNC_TABLES_SQL.format(**roles))
     op.execute(IDENTITY_SQL.format(synced=_array(SYNCED_TABLES)))
     op.execute(
-        TRIGGERS_SQL.format(config=_array(CONFIG_TABLES), children=_array(CHILD_TABLES))
+        TRIGGERS_SQL.format(
+            config=_array(CONFIG_TABLES),
+            team=_array(TEAM_TABLES),
+            children=_array(CHILD_TABLES),
+        )
     )
     op.execute(
         "CREATE TRIGGER a_check_lead BEFORE UPDATE ON public.opportunities "
@@ -1218,6 +1600,7 @@ def upgrade() -> None:
     for table in SYNCED_TABLES:
         op.execute(_table_sql(table, roles))
         op.execute(_policies_sql(table))
+    op.execute(APPROVALS_SQL.format(**roles))
     op.execute(PULL_SQL.format(images=_image_case()))
     op.execute(
         PUSH_SQL.format(
