@@ -260,6 +260,9 @@ class SyncEngine:
                             message=str(issue.get("message", "")),
                             mutation_id=uuid.UUID(str(answer["mutation_id"])),
                             client_seq=seq,
+                            other_login=issue.get("other_login"),
+                            kept=issue.get("kept"),
+                            sqlstate=issue.get("sqlstate"),
                         )
                     )
                 merged = answer.get("merged_into")
