@@ -136,6 +136,7 @@ def test_refusal_carries_its_sqlstate(server, make_client):
     refused = [i for i in issues if i.row_id == mine]
     assert [i.kind for i in refused] == ["rejected"]
     assert refused[0].sqlstate == "23505"
+    assert refused[0].mine["title"] == "Imported by sam"
     assert "duplicate key" in refused[0].message
     assert refused[0].other_login is None
 

@@ -1,10 +1,10 @@
-"""The sync password dialog: asks for the server password during a sync round.
+"""The sync password dialog: requests the server password during a sync round.
 
-The sync runner opens it only for a round the user started, when the server
-wants a password that neither the keyring nor libpq's sources (``PGPASSWORD``,
-``~/.pgpass``) supplied. The password goes to that round alone; the round saves
-it in the system keyring only after the server accepted it, and only when
-"Remember" is ticked.
+The main window opens it for the sync runner, only in a round the user started
+and only when the server wants a password that neither the keyring nor libpq's
+sources (``PGPASSWORD``, ``~/.pgpass``) supplied. A password the server
+accepted is kept for the rest of the session, and saved in the system keyring
+only when "Remember" is ticked. A password the server rejected is never saved.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 
 class PasswordDialog(QDialog):
-    """Asks for the password of ``login`` on the sync server ``server``."""
+    """A dialog requesting the password of ``login`` on the sync server ``server``."""
 
     def __init__(self, server: str, login: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,11 +67,11 @@ class PasswordDialog(QDialog):
         self._update_ok()
 
     def password(self) -> str:
-        """The password typed."""
+        """Return the password typed."""
         return self.password_edit.text()
 
     def remember(self) -> bool:
-        """True when the user asked to keep the password in the system keyring."""
+        """Return True when the user ticked Remember (keep it in the keyring)."""
         return self.remember_box.isChecked()
 
     def _update_ok(self) -> None:

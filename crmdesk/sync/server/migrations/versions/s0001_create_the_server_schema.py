@@ -984,10 +984,10 @@ BEGIN
       WHEN v_state = 'CR010' THEN v_detail::jsonb
       WHEN v_state = '42501' THEN jsonb_build_object('issues', jsonb_build_array(
         jsonb_build_object('kind', 'not_permitted', 'sqlstate', v_state,
-                           'message', v_msg)))
+                           'mine', m -> 'fields', 'message', v_msg)))
       ELSE jsonb_build_object('issues', jsonb_build_array(
         jsonb_build_object('kind', 'rejected', 'sqlstate', v_state,
-                           'message', v_msg))) END;
+                           'mine', m -> 'fields', 'message', v_msg))) END;
     v_results := '{{}}';
     FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
       IF m ->> 'seq' = v_current THEN
