@@ -43,6 +43,8 @@ from crmdesk.ui.icons import app_icon
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.qt_messages import restore_qt_messages, route_qt_messages
 from crmdesk.ui.sync.runner import (
+    AskPassword,
+    PasswordReply,
     RoundError,
     RoundSummary,
     SyncHooks,
@@ -166,58 +168,43 @@ def sync_hooks(data_dir: Path, sessions: Any) -> SyncHooks:
     """Return the sync UI's Qt-free functions for the store in ``data_dir``.
 
     The server settings are read again before each round, so a server set in the
-    Settings dialog is used at the next round. A background round never asks for
-    a password: when the server wants one that neither the keyring nor libpq
-    has, the round fails with ``password_needed`` and the window offers the
-    Connect… dialog, whose password ``remember_password`` keeps for later rounds.
+    Settings dialog is used at the next round. When the server wants a password
+    that neither the keyring nor libpq has, a round the user started asks for it
+    through the runner's ``ask``. A password the server accepted is kept in
+    memory for the later rounds of this session, and saved in the keyring when
+    the user ticked Remember. A background round never asks: it fails with
+    ``password_needed``, and the window offers Connect….
     """
-    typed: dict[str, str] = {}
+    session_passwords: dict[str, str] = {}
 
     def is_configured() -> bool:
         return (data_dir / credentials.SETTINGS_FILE).exists()
 
-    def run_round() -> RoundSummary:
+    def run_round(ask: AskPassword | None) -> RoundSummary:
         try:
             settings = credentials.load_settings(data_dir)
         except CrmError as error:
             raise RoundError("settings", str(error)) from error
         if settings is None:
             raise RoundError("not_configured", "no sync server is set")
-        asked: list[str] = []
-
-        def ask(prompt: str) -> str | None:
-            # Runs on the sync worker: hand over a password typed earlier, if any.
-            asked.append(prompt)
-            return typed.get(settings.keyring_name)
-
-        engine = SyncEngine(sessions, credentials.connector(settings, ask))
+        attempt = _PasswordAttempt(settings, ask, session_passwords)
+        engine = SyncEngine(sessions, attempt.connector())
         try:
             result = engine.run_once()
         except SyncError as error:
-            if asked and typed.get(settings.keyring_name) is None:
-                raise RoundError(
-                    "password_needed",
-                    f"the server wants the password of {settings.user}",
-                ) from error
-            raise RoundError(error.kind, str(error)) from error
+            raise attempt.round_error(error) from error
         return RoundSummary(
             pushed=result.pushed,
             pulled=result.pulled + result.removed,
             new_issues=len(result.issues),
             caught_up=result.caught_up,
             clock_ahead=result.clock_ahead,
+            password_not_stored=attempt.not_stored,
         )
 
     def read_status() -> SyncStatus:
         local = read_local_status(sessions)
         return SyncStatus(local.pending_changes, local.open_issues, local.last_pull_at)
-
-    def remember_password(password: str) -> bool:
-        settings = credentials.load_settings(data_dir)
-        if settings is None:
-            return False
-        typed[settings.keyring_name] = password
-        return credentials.remember_password(settings, password)
 
     return SyncHooks(
         is_configured=is_configured,
@@ -225,8 +212,99 @@ def sync_hooks(data_dir: Path, sessions: Any) -> SyncHooks:
         read_status=read_status,
         list_issues=lambda: list(list_open_issues(sessions)),
         resolve=lambda issue_id, action: resolve_issue(sessions, issue_id, action),
-        remember_password=remember_password,
     )
+
+
+class _PasswordAttempt:
+    """The password side of one sync round: which password was tried, and how.
+
+    ``credentials.connector`` calls ``ask`` once, when the server wants a
+    password that the keyring and libpq did not supply. A password typed earlier
+    in this session is offered first. Otherwise the user is asked when ``ask`` is
+    given. The typed password is kept, and saved in the keyring when the user
+    asked, only once a connection with it opened.
+    """
+
+    def __init__(
+        self,
+        settings: credentials.ConnectionSettings,
+        ask: AskPassword | None,
+        session_passwords: dict[str, str],
+    ) -> None:
+        self.settings = settings
+        self.ask = ask
+        self.session_passwords = session_passwords
+        self.asked = False
+        self.cancelled = False
+        self.tried_session_password = False
+        self.reply: PasswordReply | None = None
+        self.connected = False
+        self.not_stored = False
+
+    def connector(self) -> Callable[[], Any]:
+        """Return the round's connect function, which keeps a working password."""
+        connect = credentials.connector(self.settings, self._ask, remember=False)
+
+        def connect_and_keep() -> Any:
+            connection = connect()
+            self.connected = True
+            if self.reply is not None:
+                self._keep(self.reply)
+            return connection
+
+        return connect_and_keep
+
+    def _ask(self, _prompt: str) -> str | None:
+        # Runs on the sync worker.
+        name = self.settings.keyring_name
+        known = self.session_passwords.get(name)
+        if known is not None:
+            self.tried_session_password = True
+            return known
+        self.asked = True
+        if self.ask is None:
+            return None
+        reply = self.ask(self.settings.url, self.settings.user)
+        if reply is None or not reply.password:
+            self.cancelled = True
+            return None
+        self.reply = reply
+        return reply.password
+
+    def _keep(self, reply: PasswordReply) -> None:
+        self.session_passwords[self.settings.keyring_name] = reply.password
+        if not reply.remember:
+            return
+        if credentials.remember_password(self.settings, reply.password):
+            log.info("saved the sync password of %s in the keyring", self.settings.user)
+        else:
+            self.not_stored = True
+            log.warning(
+                "no keyring could store the sync password of %s; it is kept until "
+                "crmdesk quits",
+                self.settings.user,
+            )
+
+    def round_error(self, error: SyncError) -> RoundError:
+        """Return the RoundError for a failed round, naming password failures."""
+        user = self.settings.user
+        refused = error.kind == "login_refused" and not self.connected
+        if self.cancelled:
+            return RoundError(
+                "password_cancelled",
+                f"sync stopped: no password was given for {user}",
+            )
+        if refused and (self.reply is not None or self.tried_session_password):
+            # A password typed in this session no longer works: ask again.
+            self.session_passwords.pop(self.settings.keyring_name, None)
+            return RoundError(
+                "password_rejected", f"the server rejected the password of {user}"
+            )
+        if refused and self.asked:
+            return RoundError(
+                "password_needed", f"the server wants the password of {user}"
+            )
+        return RoundError(error.kind, str(error))
 
 
 def quit_on_signals(app: QApplication) -> None:

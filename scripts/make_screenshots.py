@@ -79,43 +79,77 @@ def shoot(out: Path, deals: int) -> int:
 
 
 def add_sync_issues(engine, sessions) -> None:
-    """Record a last pull and two sync issues on demo deals, as a round would."""
+    """Record a last pull and three sync issues on demo deals, as a round would.
+
+    The issues carry the server's English message, which the panel shows only
+    under Details, and the login of the demo user who made the other change.
+    """
     from sqlalchemy import select
 
-    from crmdesk.storage.models import Opportunity
+    from crmdesk.storage.models import Opportunity, Stage
     from crmdesk.sync import local
 
     with sessions() as session:
         deals = session.execute(
-            select(Opportunity.id, Opportunity.amount_minor, Opportunity.notes)
+            select(
+                Opportunity.id,
+                Opportunity.amount_minor,
+                Opportunity.notes,
+                Opportunity.series_id,
+                Opportunity.stage_id,
+            )
             .order_by(Opportunity.title)
-            .limit(2)
+            .limit(3)
         ).all()
+        first, second, third = deals
+        stages = list(
+            session.scalars(
+                select(Stage.id)
+                .where(Stage.series_id == first.series_id)
+                .order_by(Stage.position)
+            )
+        )
+    base = stages.index(first.stage_id)
     with engine.begin() as connection:
         local.set_state(connection, "last_pull_at", "2025-06-16T09:30:00+00:00")
-        first, second = deals
         local.add_issue(
             connection,
             kind="conflict",
             table_name="opportunities",
             row_id=first.id,
+            field="stage_id",
+            mine=str(stages[(base + 1) % len(stages)]),
+            theirs=str(stages[(base + 2) % len(stages)]),
+            base=str(first.stage_id),
+            other_login="wang.fang",
+            message="changed by wang.fang since you last synced; the server value "
+            "stays",
+        )
+        local.add_issue(
+            connection,
+            kind="conflict",
+            table_name="opportunities",
+            row_id=second.id,
             field="amount_minor",
-            mine=first.amount_minor + 1_500_000,
-            theirs=first.amount_minor + 500_000,
-            base=first.amount_minor,
-            message="amount_minor was changed on the server after your base "
-            "version; the server value stays",
+            mine=second.amount_minor + 1_500_000,
+            theirs=second.amount_minor + 500_000,
+            base=second.amount_minor,
+            other_login="li.wei",
+            message="changed by li.wei since you last synced; the server value stays",
         )
         local.add_issue(
             connection,
             kind="also_edited",
             table_name="opportunities",
-            row_id=second.id,
+            row_id=third.id,
             field="notes",
             mine="Demo booked for Thursday",
             theirs="Principal asked for a second quote",
-            base=second.notes or "",
-            message="also edited by ann; the later edit (theirs) was kept",
+            base=third.notes or "",
+            other_login="wang.fang",
+            kept="theirs",
+            message="also edited by wang.fang; the later edit by the hybrid clock "
+            "is kept",
         )
 
 
@@ -126,7 +160,7 @@ def offline_sync_runner(data_dir: Path, sessions):
     from crmdesk.app import sync_hooks
     from crmdesk.ui.sync.runner import RoundError, SyncRunner
 
-    def no_round():
+    def no_round(_ask):
         raise RoundError("unreachable", "the screenshots run without a server")
 
     hooks = sync_hooks(data_dir, sessions)

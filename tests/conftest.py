@@ -20,6 +20,27 @@ def _isolated_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(f"CRMDESK_{name}_DIR", str(tmp_path / name.lower()))
 
 
+@pytest.fixture(autouse=True)
+def keyring_file(tmp_path: Path) -> Iterator[Path]:
+    """Point the keyring library at a plaintext keyring file in the test's folder.
+
+    No test reads or writes the keyring of the user running the tests. The file
+    is outside the config and log folders, so tests can check those for secrets.
+    """
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()
+    path = tmp_path / "keyring" / "keyring_pass.cfg"
+    backend.file_path = str(path)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield path
+    finally:
+        keyring.set_keyring(previous)
+
+
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     """Path of a fresh SQLite store file for one test."""

@@ -689,7 +689,12 @@ class SyncIssue(Base):
     """A conflict or refusal from sync, kept until the user resolves it.
 
     ``mine``, ``theirs`` and ``base`` are JSON values (of ``field`` when set, else
-    of the changed fields). ``state`` is open or resolved.
+    of the changed fields). ``other_login`` is the login whose change on the
+    server met this one, ``kept`` names the side whose value an edit on both
+    sides kept (``mine`` or ``theirs``), and ``sqlstate`` is the PostgreSQL
+    error code of a refusal. Each of those three may be null. ``message`` is the
+    English text the server or the sync engine wrote. ``state`` is open or
+    resolved.
     """
 
     __tablename__ = "sync_issues"
@@ -710,3 +715,6 @@ class SyncIssue(Base):
     state: Mapped[str] = mapped_column(String(12), default="open")
     resolution: Mapped[str | None] = mapped_column(String(20))
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    other_login: Mapped[str | None] = mapped_column(String(120))
+    kept: Mapped[str | None] = mapped_column(String(8))
+    sqlstate: Mapped[str | None] = mapped_column(String(5))

@@ -30,8 +30,9 @@ from crmdesk.sync.hlc import HybridClock, pack
 
 log = logging.getLogger(__name__)
 
-# The local schema version every push carries (local Alembic revision 0002).
-CLIENT_SCHEMA = 2
+# The local schema version every push carries (local Alembic revision 0005, which
+# knows the leads, contacts, activities and approvals tables).
+CLIENT_SCHEMA = 5
 PUSH_BATCH = 500
 PULL_PAGE = 2000
 
@@ -260,6 +261,9 @@ class SyncEngine:
                             message=str(issue.get("message", "")),
                             mutation_id=uuid.UUID(str(answer["mutation_id"])),
                             client_seq=seq,
+                            other_login=issue.get("other_login"),
+                            kept=issue.get("kept"),
+                            sqlstate=issue.get("sqlstate"),
                         )
                     )
                 merged = answer.get("merged_into")

@@ -15,10 +15,18 @@ Kinds:
   (keep theirs); the values you sent stay readable in ``mine``.
 - ``parent_deleted``: the row was saved, but the customer or deal it belongs to
   had been deleted on the server. Action: dismiss (keep theirs).
+
+``message`` is the English text the server or the sync engine wrote. A user
+interface writes its own explanation from the kind, ``other_login``, ``kept``
+and ``sqlstate``, and shows ``message`` only as a detail. Values that are ids of
+other records (a stage, an owner, a customer) come with the referenced table in
+``references``. ``names`` holds the name of each such record, and of the issue's
+own row, that the local store has.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -30,7 +38,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmdesk.domain.errors import NotFoundError, ValidationError
-from crmdesk.storage.models import Base, SyncIssue
+from crmdesk.domain.playbook import LocalText
+from crmdesk.storage.models import Base, SyncIssue, User
 from crmdesk.sync.local import SYNCED_TABLES, from_json
 
 KEEP_THEIRS = "keep_theirs"
@@ -53,6 +62,111 @@ class IssueView:
     message: str
     detected_at: datetime
     actions: tuple[str, ...]
+    other_login: str | None = None
+    other_name: str | None = None
+    kept: str | None = None
+    sqlstate: str | None = None
+    references: dict[str, str] = dataclasses.field(default_factory=dict)
+    names: dict[uuid.UUID, LocalText] = dataclasses.field(default_factory=dict)
+
+
+# Id columns without a foreign key, and the table whose rows they name.
+_EXTRA_REFERENCES = {("teams", "lead_id"): "users"}
+
+# The columns that name a row of each table: one name for every language, or the
+# English and the Chinese name.
+_NAME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "playbooks": ("name_en", "name_zh"),
+    "customer_states": ("name_en", "name_zh"),
+    "series": ("name_en", "name_zh"),
+    "stages": ("name_en", "name_zh"),
+    "checklist_actions": ("name_en", "name_zh"),
+    "reasons": ("name_en", "name_zh"),
+    "users": ("display_name",),
+    "teams": ("name",),
+    "customers": ("name",),
+    "products": ("name",),
+    "opportunities": ("title",),
+}
+
+
+def referenced_table(table_name: str, column: str) -> str | None:
+    """Return the table whose row ids ``column`` of ``table_name`` contains, or None."""
+    extra = _EXTRA_REFERENCES.get((table_name, column))
+    if extra is not None:
+        return extra
+    table = SYNCED_TABLES.get(table_name)
+    if table is None or column not in table.c:
+        return None
+    for key in table.c[column].foreign_keys:
+        return str(key.column.table.name)
+    return None
+
+
+def _parse_id(value: Any) -> uuid.UUID | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _field_values(issue: SyncIssue) -> dict[str, list[Any]]:
+    """Return each field the issue's values cover, with those values."""
+    values: dict[str, list[Any]] = {}
+    for text in (issue.mine, issue.theirs, issue.base):
+        value = json.loads(text) if text else None
+        if issue.field is not None:
+            values.setdefault(issue.field, []).append(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                values.setdefault(str(key), []).append(item)
+    return values
+
+
+def _references(issue: SyncIssue) -> tuple[dict[str, str], dict[str, set[uuid.UUID]]]:
+    """Return the issue's id fields with their tables, and the ids to name per table.
+
+    The ids to name are the issue's own row and every id value of those fields.
+    """
+    references: dict[str, str] = {}
+    ids_by_table: dict[str, set[uuid.UUID]] = {}
+    if issue.table_name in _NAME_COLUMNS:
+        ids_by_table[issue.table_name] = {issue.row_id}
+    for column, values in _field_values(issue).items():
+        target = referenced_table(issue.table_name, column)
+        if target is None:
+            continue
+        references[column] = target
+        for value in values:
+            row_id = _parse_id(value)
+            if row_id is not None:
+                ids_by_table.setdefault(target, set()).add(row_id)
+    return references, ids_by_table
+
+
+def _read_names(
+    session: Session, ids_by_table: dict[str, set[uuid.UUID]]
+) -> dict[uuid.UUID, LocalText]:
+    """Read the names of the rows in ``ids_by_table`` that the local store has.
+
+    Soft-deleted rows are read too: a stage deleted since still has its name.
+    """
+    names: dict[uuid.UUID, LocalText] = {}
+    for table_name, ids in ids_by_table.items():
+        columns = _NAME_COLUMNS.get(table_name)
+        table = SYNCED_TABLES.get(table_name)
+        if columns is None or table is None:
+            continue
+        query = select(table.c.id, *(table.c[c] for c in columns)).where(
+            table.c.id.in_(sorted(ids))
+        )
+        for row_id, *texts in session.execute(query):
+            english = str(texts[0] or "")
+            chinese = str(texts[-1] or "")
+            names[row_id] = LocalText(english, chinese)
+    return names
 
 
 def _actions(issue: SyncIssue) -> tuple[str, ...]:
@@ -63,7 +177,12 @@ def _actions(issue: SyncIssue) -> tuple[str, ...]:
     return (KEEP_THEIRS,)
 
 
-def _view(issue: SyncIssue) -> IssueView:
+def _view(
+    issue: SyncIssue,
+    references: dict[str, str],
+    names: dict[uuid.UUID, LocalText],
+    other_name: str | None,
+) -> IssueView:
     return IssueView(
         id=issue.id,
         kind=issue.kind,
@@ -76,19 +195,54 @@ def _view(issue: SyncIssue) -> IssueView:
         message=issue.message,
         detected_at=issue.detected_at,
         actions=_actions(issue),
+        other_login=issue.other_login,
+        other_name=other_name,
+        kept=issue.kept,
+        sqlstate=issue.sqlstate,
+        references=references,
+        names=names,
     )
 
 
 def list_open_issues(
     sessions: sessionmaker[Session], row_id: uuid.UUID | None = None
 ) -> list[IssueView]:
-    """Return the open issues, oldest first (of one row when ``row_id`` is set)."""
+    """Return the open issues, oldest first (of one row when ``row_id`` is set).
+
+    Each view carries the names of the records its id values refer to and the
+    display name of the other login, as far as the local store has them.
+    """
     with sessions() as session:
         query = select(SyncIssue).where(SyncIssue.state == "open")
         if row_id is not None:
             query = query.where(SyncIssue.row_id == row_id)
-        rows = session.scalars(query.order_by(SyncIssue.detected_at, SyncIssue.id))
-        return [_view(row) for row in rows]
+        rows = list(
+            session.scalars(query.order_by(SyncIssue.detected_at, SyncIssue.id))
+        )
+        found = [_references(row) for row in rows]
+        ids_by_table: dict[str, set[uuid.UUID]] = {}
+        for _columns, ids in found:
+            for table_name, table_ids in ids.items():
+                ids_by_table.setdefault(table_name, set()).update(table_ids)
+        names = _read_names(session, ids_by_table)
+        logins = {row.other_login for row in rows if row.other_login}
+        display_names: dict[str, str] = {
+            login: name
+            for login, name in session.execute(
+                select(User.login, User.display_name).where(User.login.in_(logins))
+            )
+        }
+        views = []
+        for row, (references, ids) in zip(rows, found, strict=True):
+            own_names = {
+                row_id: names[row_id]
+                for table_ids in ids.values()
+                for row_id in table_ids
+                if row_id in names
+            }
+            other_name = display_names.get(row.other_login or "")
+            views.append(_view(row, references, own_names, other_name))
+        return views
 
 
 def _model(table_name: str) -> type[Base]:

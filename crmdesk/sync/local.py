@@ -478,8 +478,16 @@ def add_issue(
     message: str = "",
     mutation_id: uuid.UUID | None = None,
     client_seq: int | None = None,
+    other_login: str | None = None,
+    kept: str | None = None,
+    sqlstate: str | None = None,
 ) -> uuid.UUID:
-    """Record a sync issue for the user to see and resolve."""
+    """Record a sync issue for the user to see and resolve.
+
+    ``other_login`` is the login whose server change met this one, ``kept``
+    whose value an edit on both sides kept, ``sqlstate`` the error code of a
+    refusal (see SyncIssue).
+    """
     issue_id = new_id()
     connection.execute(
         insert(issue_table),
@@ -497,6 +505,9 @@ def add_issue(
             "client_seq": client_seq,
             "detected_at": datetime.now(UTC),
             "state": "open",
+            "other_login": other_login,
+            "kept": kept,
+            "sqlstate": sqlstate,
         },
     )
     return issue_id

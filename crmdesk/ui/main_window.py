@@ -22,9 +22,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -49,6 +47,7 @@ from crmdesk.ui.customers.detail import CustomerDetailPanel
 from crmdesk.ui.detail.panel import DetailPanel
 from crmdesk.ui.dialogs.new_customer import NewCustomerDialog
 from crmdesk.ui.dialogs.new_deal import NewDealDialog
+from crmdesk.ui.dialogs.password import PasswordDialog
 from crmdesk.ui.dialogs.settings import SettingsDialog, SyncServerAccess
 from crmdesk.ui.errors import open_folder
 from crmdesk.ui.events import EventHub
@@ -58,7 +57,13 @@ from crmdesk.ui.leads.inbox import LeadsWindow
 from crmdesk.ui.review.window import ReviewWindow
 from crmdesk.ui.series_switcher import SeriesSwitcher
 from crmdesk.ui.sync.issues_panel import SyncIssuesPanel
-from crmdesk.ui.sync.runner import SyncRunner, SyncStatus
+from crmdesk.ui.sync.runner import (
+    PasswordReply,
+    PasswordRequest,
+    RoundSummary,
+    SyncRunner,
+    SyncStatus,
+)
 from crmdesk.ui.sync.status_widget import SyncStatusWidget
 from crmdesk.ui.tasks import TaskRunner
 
@@ -148,7 +153,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_status)
         self.sync_issues: SyncIssuesPanel | None = None
         if sync is not None:
-            self.sync_issues = SyncIssuesPanel(sync, self)
+            self.sync_issues = SyncIssuesPanel(sync, self, language)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sync_issues)
             self.sync_issues.hide()
         else:
@@ -232,12 +237,11 @@ class MainWindow(QMainWindow):
             return
         sync.state_changed.connect(self._on_sync_state)
         sync.status_changed.connect(self._on_sync_status)
-        sync.round_finished.connect(
-            lambda _summary: self.sync_status.set_last_round(sync.last_round_at)
-        )
+        sync.round_finished.connect(self._on_sync_round)
         sync.pulled_changes.connect(self._on_sync_pulled)
         self.sync_status.issues_requested.connect(self.show_sync_issues)
-        self.sync_status.connect_requested.connect(self.ask_sync_password)
+        self.sync_status.connect_requested.connect(self.sync_now)
+        sync.set_password_prompt(self.ask_sync_password)
         self.sync_issues.resolved.connect(self._on_issue_resolved)
         self._events.deals_changed.connect(lambda _ids: sync.refresh_status())
 
@@ -398,12 +402,13 @@ class MainWindow(QMainWindow):
     # Sync
 
     def sync_now(self) -> None:
-        """Start a sync round now (F9); ask for the password first if it is needed."""
+        """Start a sync round now (F9, Connect…); it may ask for the password."""
         if self.sync is None:
             return
-        if self.sync.state == "password_needed" and not self.ask_sync_password():
-            return
-        if not self.sync.sync_now() and self.sync.state == "not_configured":
+        if (
+            not self.sync.sync_now(ask_password=True)
+            and self.sync.state == "not_configured"
+        ):
             self.statusBar().showMessage(
                 self.tr(
                     "No sync server is set: enter one under File > Settings, Sync."
@@ -411,23 +416,29 @@ class MainWindow(QMainWindow):
                 10_000,
             )
 
-    def ask_sync_password(self) -> bool:
-        """Ask for the sync server's password and store it; True when one was given.
+    def ask_sync_password(self, request: PasswordRequest) -> None:
+        """Open the password dialog for a round the user started.
 
-        Opened only by the user (Connect… or Sync now), never by a background
-        round.
+        The dialog is window-modal and returns at once; its OK or Cancel
+        answers ``request``, which the waiting round then reads.
         """
-        if self.sync is None:
-            return False
-        password, accepted = QInputDialog.getText(
-            self,
-            self.tr("Connect to the sync server"),
-            self.tr("Password for the sync server:"),
-            QLineEdit.EchoMode.Password,
-        )
-        if not accepted or not password:
-            return False
-        if not self.sync.remember_password(password):
+        dialog = PasswordDialog(request.server, request.login, self)
+
+        def finished(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted and dialog.password():
+                request.answer(PasswordReply(dialog.password(), dialog.remember()))
+            else:
+                request.answer(None)
+            dialog.password_edit.clear()
+            dialog.deleteLater()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _on_sync_round(self, summary: RoundSummary) -> None:
+        if self.sync is not None:
+            self.sync_status.set_last_round(self.sync.last_round_at)
+        if summary.password_not_stored:
             self.statusBar().showMessage(
                 self.tr(
                     "No system keyring is available: the password is kept until "
@@ -435,7 +446,6 @@ class MainWindow(QMainWindow):
                 ),
                 10_000,
             )
-        return True
 
     def show_sync_issues(self) -> None:
         """Show the sync issues panel (Shift+F9) and read the issues again."""
@@ -680,6 +690,8 @@ class MainWindow(QMainWindow):
         self.detail.set_language(language)
         self.customer_board.set_language(language)
         self.customer_detail.set_language(language)
+        if self.sync_issues is not None:
+            self.sync_issues.set_language(language)
         if self._review is not None:
             self._review.set_language(language)
         if self.leads_window is not None:

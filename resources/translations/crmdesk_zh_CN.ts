@@ -368,7 +368,7 @@
         <translation>客户看板加载失败：{error}</translation>
     </message>
     <message>
-        <source>A customer&apos;s state cannot be cleared: drop the card on one of the lifecycle states.</source>
+        <source>A customer's state cannot be cleared: drop the card on one of the lifecycle states.</source>
         <translation>客户状态不能清空：请把卡片拖到某个生命周期状态上。</translation>
     </message>
     <message numerus="yes">
@@ -1441,14 +1441,6 @@
         <translation>尚未设置同步服务器：请在“文件 &gt; 设置”的“同步服务器”中填写。</translation>
     </message>
     <message>
-        <source>Connect to the sync server</source>
-        <translation>连接同步服务器</translation>
-    </message>
-    <message>
-        <source>Password for the sync server:</source>
-        <translation>同步服务器密码：</translation>
-    </message>
-    <message>
         <source>No system keyring is available: the password is kept until crmdesk quits.</source>
         <translation>系统密钥环不可用：密码只保留到 crmdesk 退出为止。</translation>
     </message>
@@ -1508,7 +1500,7 @@
         <translation>合并线索</translation>
     </message>
     <message>
-        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead&apos;s notes, and the other lead is marked merged.</source>
+        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead's notes, and the other lead is marked merged.</source>
         <translation>两条线索的备注都会保留。未选中的值会写入保留线索的备注，另一条线索标记为已合并。</translation>
     </message>
     <message>
@@ -1578,7 +1570,7 @@
         <translation>此系列不允许重新打开已丢单的商机。</translation>
     </message>
     <message>
-        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal&apos;s checklist first.</source>
+        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal's checklist first.</source>
         <translation>“{stage}”阶段的必做动作尚未完成：{actions}。请先在商机的检查清单中勾选。</translation>
     </message>
     <message>
@@ -1669,11 +1661,11 @@
         <translation>保存</translation>
     </message>
     <message>
-        <source>The name is empty: enter the company or person&apos;s name.</source>
+        <source>The name is empty: enter the company or person's name.</source>
         <translation>名称为空：请输入公司或个人的名称。</translation>
     </message>
     <message>
-        <source>Enter the contact&apos;s name, or clear the contact fields.</source>
+        <source>Enter the contact's name, or clear the contact fields.</source>
         <translation>请输入联系人姓名，或清空联系人各栏。</translation>
     </message>
     <message>
@@ -1828,6 +1820,25 @@
     <message>
         <source>Enter an amount such as 1234.50 in {currency}.</source>
         <translation>请输入以 {currency} 计的金额，例如 1234.50。</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>Sync server password</source>
+        <translation>同步服务器密码</translation>
+    </message>
+    <message>
+        <source>The sync server {server} asks for the password of {login}.</source>
+        <translation>同步服务器 {server} 需要 {login} 的密码。</translation>
+    </message>
+    <message>
+        <source>&amp;Remember the password in the system keyring</source>
+        <translation>在系统密钥环中记住密码(&amp;R)</translation>
+    </message>
+    <message>
+        <source>The password is saved once the server accepts it. Without this, crmdesk asks again after it restarts.</source>
+        <translation>服务器接受密码后才会保存。不勾选此项时，crmdesk 重新启动后会再次询问。</translation>
     </message>
 </context>
 <context>
@@ -2328,8 +2339,8 @@
         <translation>报表计算于 {time}</translation>
     </message>
     <message>
-        <source>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
-        <translation>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
+        <source>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
+        <translation>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
     </message>
     <message>
         <source>Export table as CSV</source>
@@ -2553,7 +2564,7 @@
         <translation>合计包含此阶段的全部商机（{count} 个）。</translation>
     </message>
     <message>
-        <source>Weighted: each deal&apos;s amount times its own win probability, in {currency}.</source>
+        <source>Weighted: each deal's amount times its own win probability, in {currency}.</source>
         <translation>加权金额：每个商机的金额乘以其自身赢率，以 {currency} 计。</translation>
     </message>
     <message>
@@ -2691,6 +2702,142 @@
         <translation>未能处理此问题：{error}</translation>
     </message>
     <message>
+        <source>{who} moved this deal to another stage on the server after your last sync. The deal stays in the server's stage, and nothing else of the same action (such as an outcome) was applied.</source>
+        <translation>{who}在您上次同步后，在服务器上把此商机移到了另一个阶段。商机保留在服务器上的阶段，同一操作中的其他更改（例如成交结果）也都没有生效。</translation>
+    </message>
+    <message>
+        <source>{who} changed “{field}” on the server after your last sync. The server's value stays, and yours was not applied.</source>
+        <translation>{who}在您上次同步后，在服务器上修改了“{field}”。保留服务器的值，您的修改没有生效。</translation>
+    </message>
+    <message>
+        <source>{who} also edited “{field}” on the server. Your edit was the later one, so your value was kept.</source>
+        <translation>{who}也在服务器上修改了“{field}”。您的修改较晚，因此保留了您的值。</translation>
+    </message>
+    <message>
+        <source>{who} also edited “{field}” on the server. Their edit was the later one, so their value was kept.</source>
+        <translation>{who}也在服务器上修改了“{field}”。对方的修改较晚，因此保留了对方的值。</translation>
+    </message>
+    <message>
+        <source>{who} also edited “{field}” on the server. The later of the two edits was kept.</source>
+        <translation>{who}也在服务器上修改了“{field}”。保留了两次修改中较晚的一次。</translation>
+    </message>
+    <message>
+        <source>{who} deleted this record on the server while you edited it, so your edit was not applied. Restore brings the record back with your edit.</source>
+        <translation>{who}在您修改此记录期间，在服务器上删除了它，因此您的修改没有生效。选择“恢复”可以连同您的修改一起恢复该记录。</translation>
+    </message>
+    <message>
+        <source>The server did not apply this change because the record is not on the server or you may not change it.</source>
+        <translation>服务器没有应用此更改：该记录不在服务器上，或者您无权修改它。</translation>
+    </message>
+    <message>
+        <source>This record is no longer yours because it was reassigned or moved to another team. Your unsent changes to it are kept here.</source>
+        <translation>此记录已被重新分配或转到其他团队，不再属于您。您尚未发送的更改保留在这里。</translation>
+    </message>
+    <message>
+        <source>Your record was saved, but the customer or deal it belongs to had been deleted on the server.</source>
+        <translation>您的记录已保存，但它所属的客户或商机已在服务器上被删除。</translation>
+    </message>
+    <message>
+        <source>This change was not applied because another change made in the same action was refused. That change has an issue of its own.</source>
+        <translation>此更改没有生效，因为同一操作中的另一项更改被服务器拒绝。那项更改另有一条同步问题。</translation>
+    </message>
+    <message>
+        <source>The server did not take this change as it was. The server's reason is under Details.</source>
+        <translation>服务器没有按原样接受此更改。服务器给出的原因见“详细信息”。</translation>
+    </message>
+    <message>
+        <source>The server rejected this change because another record already has the same value.</source>
+        <translation>服务器拒绝了此更改，因为另一条记录已有相同的值。</translation>
+    </message>
+    <message>
+        <source>The server rejected this change because it refers to a record that is not on the server.</source>
+        <translation>服务器拒绝了此更改，因为它引用的记录不在服务器上。</translation>
+    </message>
+    <message>
+        <source>The server rejected this change because a value breaks one of the server's rules.</source>
+        <translation>服务器拒绝了此更改，因为某个值不符合服务器的规则。</translation>
+    </message>
+    <message>
+        <source>The server rejected this change. The server's reason is under Details.</source>
+        <translation>服务器拒绝了此更改。服务器给出的原因见“详细信息”。</translation>
+    </message>
+    <message>
+        <source>Server message: {message}</source>
+        <translation>服务器消息：{message}</translation>
+    </message>
+    <message>
+        <source>PostgreSQL error code: {code}</source>
+        <translation>PostgreSQL 错误代码：{code}</translation>
+    </message>
+    <message>
+        <source>{name} ({login})</source>
+        <translation>{name}（{login}）</translation>
+    </message>
+    <message>
+        <source>Another user</source>
+        <translation>其他用户</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>{field}: {value}</source>
+        <translation>{field}：{value}</translation>
+    </message>
+    <message>
+        <source>unknown stage ({id})</source>
+        <translation>未知阶段（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown user ({id})</source>
+        <translation>未知用户（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown customer ({id})</source>
+        <translation>未知客户（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown reason ({id})</source>
+        <translation>未知原因（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown product ({id})</source>
+        <translation>未知产品（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown series ({id})</source>
+        <translation>未知商机系列（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown team ({id})</source>
+        <translation>未知团队（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown customer state ({id})</source>
+        <translation>未知客户状态（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown checklist action ({id})</source>
+        <translation>未知检查清单动作（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown deal ({id})</source>
+        <translation>未知商机（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown playbook ({id})</source>
+        <translation>未知销售手册（{id}）</translation>
+    </message>
+    <message>
+        <source>unknown record ({id})</source>
+        <translation>未知记录（{id}）</translation>
+    </message>
+    <message>
         <source>Deal</source>
         <translation>商机</translation>
     </message>
@@ -2723,6 +2870,10 @@
         <translation>实际金额</translation>
     </message>
     <message>
+        <source>Actual close date</source>
+        <translation>实际成交日期</translation>
+    </message>
+    <message>
         <source>Currency</source>
         <translation>币种</translation>
     </message>
@@ -2735,11 +2886,27 @@
         <translation>阶段</translation>
     </message>
     <message>
+        <source>From stage</source>
+        <translation>原阶段</translation>
+    </message>
+    <message>
+        <source>To stage</source>
+        <translation>新阶段</translation>
+    </message>
+    <message>
         <source>Win probability</source>
         <translation>赢率</translation>
     </message>
     <message>
+        <source>Probability</source>
+        <translation>赢率</translation>
+    </message>
+    <message>
         <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
@@ -2751,8 +2918,48 @@
         <translation>负责人</translation>
     </message>
     <message>
+        <source>Parent customer</source>
+        <translation>上级客户</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>商机系列</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Customer state</source>
+        <translation>客户状态</translation>
+    </message>
+    <message>
+        <source>Checklist action</source>
+        <translation>检查清单动作</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
         <source>Name</source>
         <translation>名称</translation>
+    </message>
+    <message>
+        <source>Sector</source>
+        <translation>行业</translation>
+    </message>
+    <message>
+        <source>Country</source>
+        <translation>国家/地区</translation>
     </message>
     <message>
         <source>Phone</source>
@@ -2765,6 +2972,10 @@
     <message>
         <source>Done</source>
         <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Deleted at</source>
+        <translation>删除时间</translation>
     </message>
     <message>
         <source>Conflict</source>
@@ -2823,6 +3034,14 @@
         <translation>没有待处理的同步问题。</translation>
     </message>
     <message>
+        <source>Details</source>
+        <translation>详细信息</translation>
+    </message>
+    <message>
+        <source>Show the server's own message</source>
+        <translation>显示服务器的原始消息</translation>
+    </message>
+    <message>
         <source>&amp;Mine</source>
         <translation>我的值(&amp;M)</translation>
     </message>
@@ -2852,6 +3071,10 @@
     <message>
         <source>Connect…</source>
         <translation>连接…</translation>
+    </message>
+    <message>
+        <source>Sync now and enter the sync server's password</source>
+        <translation>立即同步并输入同步服务器的密码</translation>
     </message>
     <message>
         <source>never</source>
@@ -2888,6 +3111,14 @@
     <message>
         <source>Sync needs the server password</source>
         <translation>同步需要服务器密码</translation>
+    </message>
+    <message>
+        <source>Sync stopped: no password was given</source>
+        <translation>同步已停止：未输入密码</translation>
+    </message>
+    <message>
+        <source>Sync stopped: the server rejected the password</source>
+        <translation>同步已停止：服务器拒绝了该密码</translation>
     </message>
     <message>
         <source>Sync server not configured</source>

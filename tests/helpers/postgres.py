@@ -46,9 +46,23 @@ def _as_postgres_user(command: list[str]) -> list[str]:
     return [runuser, "-u", "postgres", "--", *command]
 
 
+# Client authentication of a cluster whose logins need passwords: the superuser
+# ``postgres`` (the tests' admin) connects without one, every other login over
+# TCP must send its SCRAM password.
+PASSWORD_HBA = """\
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+"""
+
+
 @contextmanager
-def throwaway_server() -> Iterator[str]:
-    """Start a PostgreSQL cluster in a temporary folder; yield its URL."""
+def throwaway_server(*, passwords: bool = False) -> Iterator[str]:
+    """Start a PostgreSQL cluster in a temporary folder; yield its URL.
+
+    With ``passwords``, logins other than ``postgres`` must give a password
+    (``PASSWORD_HBA``), so a test can exercise password prompts.
+    """
     initdb = shutil.which("initdb")
     pg_ctl = shutil.which("pg_ctl")
     if initdb is None or pg_ctl is None:
@@ -65,6 +79,9 @@ def throwaway_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    if passwords:
+        # Rewriting the file in place keeps its owner, the postgres user.
+        (data / "pg_hba.conf").write_text(PASSWORD_HBA, encoding="utf-8")
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
     subprocess.run(
         _as_postgres_user(

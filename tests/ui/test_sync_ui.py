@@ -149,14 +149,16 @@ def test_status_bar_counts_pending_and_issues(
 
 
 class FakeRound:
-    """A round callable that records the thread it ran on."""
+    """A round callable that records the thread it ran on and its password prompt."""
 
     def __init__(self, outcome: RoundSummary | Exception) -> None:
         self.outcome = outcome
         self.threads: list[str] = []
+        self.asks: list[Any] = []
 
-    def __call__(self) -> RoundSummary:
+    def __call__(self, ask: Any) -> RoundSummary:
         self.threads.append(threading.current_thread().name)
+        self.asks.append(ask)
         if isinstance(self.outcome, Exception):
             raise self.outcome
         return self.outcome
@@ -182,6 +184,13 @@ def test_sync_now_runs_round_on_worker(
         assert len(fake.threads) == 1
         assert fake.threads[0].startswith("crmdesk-sync")
         assert fake.threads[0] != threading.main_thread().name
+        # Sync now may ask for the password; the automatic rounds may not.
+        assert fake.asks[0] is not None
+        assert sync.timer.isActive()
+        sync.timer.stop()
+        sync._on_timer()
+        _wait_sync(qtbot, sync)
+        assert fake.asks[1] is None
         assert sync.state == "idle"
         assert window.sync_status.state_label.text() == "Sync ready"
         assert window.sync_status.last_label.text() != "Last sync: never"
@@ -285,7 +294,15 @@ def test_issues_panel_resolves_issues(
     assert panel.mine_view.toPlainText() == "1,500.00 (150,000 in minor units)"
     assert panel.theirs_view.toPlainText() == "900.00 (90,000 in minor units)"
     assert panel.base_view.toPlainText() == "1,000.00 (100,000 in minor units)"
-    assert panel.message_label.text() == "the amount changed on the server"
+    assert panel.explanation_label.text() == (
+        "Another user changed “Amount” on the server after your last sync. "
+        "The server's value stays, and yours was not applied."
+    )
+    assert panel.details_label.text() == (
+        "Server message: the amount changed on the server"
+    )
+    assert panel.details_button.isVisibleTo(panel)
+    assert not panel.details_label.isVisibleTo(panel)
     assert panel.buttons["use_mine"].isVisibleTo(panel)
     assert panel.buttons["keep_theirs"].isVisibleTo(panel)
     assert not panel.buttons["restore"].isVisibleTo(panel)
@@ -333,7 +350,7 @@ def test_deleted_issue_offers_restore_only(
     _wait_sync(qtbot, real_sync)
     panel = window.sync_issues
     assert panel is not None
-    assert panel.mine_view.toPlainText() == "notes: Call back"
+    assert panel.mine_view.toPlainText() == "Notes: Call back"
     assert panel.buttons["restore"].isVisibleTo(panel)
     assert panel.buttons["keep_theirs"].isVisibleTo(panel)
     assert not panel.buttons["use_mine"].isVisibleTo(panel)

@@ -1,9 +1,12 @@
 """The sync issues panel: open conflicts and refused changes, and their actions.
 
 A dock of the main window. The table lists each open issue by table, record,
-field and kind. Below it, the selected issue's values (mine, theirs, base) sit
-side by side with the server's message, with buttons for only the actions that
-issue offers. Reading and resolving run on the sync runner's worker.
+field and kind. Below it, an explanation of the selected issue in the user's
+language, built from the issue's kind and fields (never from the server's
+English message, which stays readable under Details), its values (mine,
+theirs, base) side by side, and buttons for only the actions that issue offers.
+Ids of other records show as those records' names. Reading and resolving run on
+the sync runner's worker.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,24 +47,42 @@ ACTIONS = (KEEP_THEIRS, USE_MINE, RESTORE)
 MINOR_UNIT_FIELDS = {"amount_minor", "actual_amount_minor", "list_price_minor"}
 
 
-def value_text(value: Any, field: str | None = None) -> str:
-    """Format an issue value (JSON data) for reading: scalars plain, rest as JSON.
+# SQLSTATE codes of refusals the panel explains itself. Other codes are
+# explained by the server's message alone, shown under Details.
+UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
+RULE_VIOLATIONS = ("23502", "23514", "22")
+# Issue kinds the panel explains; any other kind shows the server's message.
+KNOWN_KINDS = (
+    "conflict",
+    "also_edited",
+    "deleted",
+    "not_permitted",
+    "no_longer_visible",
+    "parent_deleted",
+    "group_rejected",
+    "rejected",
+)
 
-    Money in minor units is shown in major units with two decimals, followed by
-    the stored number, because the issue does not carry the currency and a few
-    currencies (JPY) have no minor units.
+
+def money_text(value: int) -> str:
+    """Format an amount in minor units in major units, then the stored number.
+
+    The issue does not carry the currency, and a few currencies (JPY) have no
+    minor units, so the stored number stays readable beside the guess.
     """
-    if value is None:
-        return "—"
-    if field in MINOR_UNIT_FIELDS and isinstance(value, int):
-        return QCoreApplication.translate(
-            "SyncIssuesPanel", "{amount} ({minor} in minor units)"
-        ).format(amount=f"{value / 100:,.2f}", minor=f"{value:,}")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return "\n".join(f"{key}: {value_text(item)}" for key, item in value.items())
-    return json.dumps(value, ensure_ascii=False)
+    return QCoreApplication.translate(
+        "SyncIssuesPanel", "{amount} ({minor} in minor units)"
+    ).format(amount=f"{value / 100:,.2f}", minor=f"{value:,}")
+
+
+def _parse_id(value: Any) -> uuid.UUID | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 class SyncIssuesPanel(QDockWidget):
@@ -72,10 +94,13 @@ class SyncIssuesPanel(QDockWidget):
 
     resolved = Signal(str, object)
 
-    def __init__(self, sync: SyncRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, sync: SyncRunner, parent: QWidget | None = None, language: str = "en"
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("syncIssues")
         self._sync = sync
+        self._language = language
         self._issues: list[IssueRecord] = []
         self._busy = False
 
@@ -92,28 +117,8 @@ class SyncIssuesPanel(QDockWidget):
         self.table.itemSelectionChanged.connect(self._show_selected)
 
         self.empty_label = QLabel(body)
-        self.message_label = QLabel(body)
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.mine_title = QLabel(body)
-        self.theirs_title = QLabel(body)
-        self.base_title = QLabel(body)
-        self.mine_view = self._value_view(body, "syncMine")
-        self.theirs_view = self._value_view(body, "syncTheirs")
-        self.base_view = self._value_view(body, "syncBase")
-        values = QGridLayout()
-        for column, (title, view) in enumerate(
-            (
-                (self.mine_title, self.mine_view),
-                (self.theirs_title, self.theirs_view),
-                (self.base_title, self.base_view),
-            )
-        ):
-            title.setBuddy(view)
-            values.addWidget(title, 0, column)
-            values.addWidget(view, 1, column)
+        explanation_row = self._build_explanation(body)
+        values = self._build_values(body)
 
         self.buttons: dict[str, QPushButton] = {}
         button_row = QHBoxLayout()
@@ -134,13 +139,61 @@ class SyncIssuesPanel(QDockWidget):
         layout = QVBoxLayout(body)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 2)
-        layout.addWidget(self.message_label)
+        layout.addLayout(explanation_row)
+        layout.addWidget(self.details_label)
         layout.addLayout(values, 1)
         layout.addLayout(button_row)
         layout.addWidget(self.error_label)
         self.setWidget(body)
         self.retranslate()
         self._show_selected()
+
+    def _build_explanation(self, body: QWidget) -> QHBoxLayout:
+        self.explanation_label = QLabel(body)
+        self.explanation_label.setObjectName("syncExplanation")
+        self.explanation_label.setWordWrap(True)
+        self.explanation_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.details_button = QToolButton(body)
+        self.details_button.setObjectName("syncDetailsButton")
+        self.details_button.setCheckable(True)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        )
+        self.details_button.toggled.connect(self._show_details)
+        self.details_label = QLabel(body)
+        self.details_label.setObjectName("syncDetails")
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.details_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        explanation_row = QHBoxLayout()
+        explanation_row.addWidget(self.explanation_label, 1)
+        explanation_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        return explanation_row
+
+    def _build_values(self, body: QWidget) -> QGridLayout:
+        self.mine_title = QLabel(body)
+        self.theirs_title = QLabel(body)
+        self.base_title = QLabel(body)
+        self.mine_view = self._value_view(body, "syncMine")
+        self.theirs_view = self._value_view(body, "syncTheirs")
+        self.base_view = self._value_view(body, "syncBase")
+        values = QGridLayout()
+        for column, (title, view) in enumerate(
+            (
+                (self.mine_title, self.mine_view),
+                (self.theirs_title, self.theirs_view),
+                (self.base_title, self.base_view),
+            )
+        ):
+            title.setBuddy(view)
+            values.addWidget(title, 0, column)
+            values.addWidget(view, 1, column)
+        return values
 
     @staticmethod
     def _value_view(parent: QWidget, name: str) -> QPlainTextEdit:
@@ -174,9 +227,7 @@ class SyncIssuesPanel(QDockWidget):
         for row, issue in enumerate(self._issues):
             cells = (
                 self._table_text(issue.table_name),
-                # Ids are UUIDv7: the first digits are a timestamp that rows made
-                # together share, so the random last digits tell them apart.
-                "…" + issue.row_id.hex[-8:],
+                self._record_text(issue),
                 self._field_text(issue.field),
                 self._kind_text(issue.kind),
             )
@@ -208,18 +259,35 @@ class SyncIssuesPanel(QDockWidget):
 
     def _show_selected(self) -> None:
         issue = self._selected()
+        self._show_selected_texts()
+        # Where only the server's message gives the reason, it is shown at once.
+        self.details_button.setChecked(
+            issue is not None
+            and bool(self.details_label.text())
+            and self._needs_details(issue)
+        )
+        self._show_details(self.details_button.isChecked())
+        for action, button in self.buttons.items():
+            button.setVisible(issue is not None and action in issue.actions)
+            button.setEnabled(not self._busy)
+        self.error_label.hide()
+
+    def _show_selected_texts(self) -> None:
+        """Write the selected issue's explanation, details and values."""
+        issue = self._selected()
         for view, value in (
             (self.mine_view, issue.mine if issue else None),
             (self.theirs_view, issue.theirs if issue else None),
             (self.base_view, issue.base if issue else None),
         ):
-            field = issue.field if issue else None
-            view.setPlainText(value_text(value, field) if issue else "")
-        self.message_label.setText(issue.message if issue else "")
-        for action, button in self.buttons.items():
-            button.setVisible(issue is not None and action in issue.actions)
-            button.setEnabled(not self._busy)
-        self.error_label.hide()
+            text = self.value_text(issue, value, issue.field) if issue else ""
+            view.setPlainText(text)
+        self.explanation_label.setText(self.explanation(issue) if issue else "")
+        self.explanation_label.setToolTip(issue.message if issue else "")
+        details = self._details_text(issue) if issue else ""
+        self.details_label.setText(details)
+        self.details_button.setVisible(bool(details))
+        self._show_details(self.details_button.isChecked())
 
     def resolve_selected(self, action: str) -> None:
         """Resolve the selected issue with ``action`` (keep_theirs, use_mine...)."""
@@ -249,6 +317,209 @@ class SyncIssuesPanel(QDockWidget):
         self.error_label.setText(text)
         self.error_label.show()
 
+    # Languages
+
+    @property
+    def language(self) -> str:
+        """The language of record names: zh_CN or en."""
+        return self._language
+
+    def set_language(self, language: str) -> None:
+        """Show record names in ``language`` (zh_CN or en)."""
+        self._language = language
+        self.retranslate()
+
+    # Explanations
+
+    def explanation(self, issue: IssueRecord) -> str:
+        """Return a sentence or two on what happened to ``issue``'s change."""
+        if issue.kind == "conflict":
+            return self._conflict_text(issue)
+        if issue.kind == "also_edited":
+            return self._also_edited_text(issue)
+        if issue.kind == "deleted":
+            return self.tr(
+                "{who} deleted this record on the server while you edited it, so "
+                "your edit was not applied. Restore brings the record back with "
+                "your edit."
+            ).format(who=self._who(issue))
+        if issue.kind == "rejected":
+            return self._rejected_text(issue.sqlstate)
+        texts = {
+            "not_permitted": self.tr(
+                "The server did not apply this change because the record is not "
+                "on the server or you may not change it."
+            ),
+            "no_longer_visible": self.tr(
+                "This record is no longer yours because it was reassigned or "
+                "moved to another team. Your unsent changes to it are kept here."
+            ),
+            "parent_deleted": self.tr(
+                "Your record was saved, but the customer or deal it belongs to "
+                "had been deleted on the server."
+            ),
+            "group_rejected": self.tr(
+                "This change was not applied because another change made in the "
+                "same action was refused. That change has an issue of its own."
+            ),
+        }
+        unknown = self.tr(
+            "The server did not take this change as it was. The server's reason "
+            "is under Details."
+        )
+        return texts.get(issue.kind, unknown)
+
+    def _conflict_text(self, issue: IssueRecord) -> str:
+        who = self._who(issue)
+        if issue.table_name == "opportunities" and issue.field == "stage_id":
+            return self.tr(
+                "{who} moved this deal to another stage on the server after "
+                "your last sync. The deal stays in the server's stage, and "
+                "nothing else of the same action (such as an outcome) was "
+                "applied."
+            ).format(who=who)
+        return self.tr(
+            "{who} changed “{field}” on the server after your last sync. The "
+            "server's value stays, and yours was not applied."
+        ).format(who=who, field=self._field_text(issue.field))
+
+    def _also_edited_text(self, issue: IssueRecord) -> str:
+        who = self._who(issue)
+        field = self._field_text(issue.field)
+        if issue.kept == "mine":
+            return self.tr(
+                "{who} also edited “{field}” on the server. Your edit was the "
+                "later one, so your value was kept."
+            ).format(who=who, field=field)
+        if issue.kept == "theirs":
+            return self.tr(
+                "{who} also edited “{field}” on the server. Their edit was the "
+                "later one, so their value was kept."
+            ).format(who=who, field=field)
+        return self.tr(
+            "{who} also edited “{field}” on the server. The later of the two "
+            "edits was kept."
+        ).format(who=who, field=field)
+
+    def _rejected_text(self, sqlstate: str | None) -> str:
+        if sqlstate == UNIQUE_VIOLATION:
+            return self.tr(
+                "The server rejected this change because another record already "
+                "has the same value."
+            )
+        if sqlstate == FOREIGN_KEY_VIOLATION:
+            return self.tr(
+                "The server rejected this change because it refers to a record "
+                "that is not on the server."
+            )
+        if sqlstate is not None and sqlstate.startswith(RULE_VIOLATIONS):
+            return self.tr(
+                "The server rejected this change because a value breaks one of "
+                "the server's rules."
+            )
+        return self.tr(
+            "The server rejected this change. The server's reason is under Details."
+        )
+
+    def _needs_details(self, issue: IssueRecord) -> bool:
+        """True when the explanation sends the reader to the server's message."""
+        if issue.kind == "rejected":
+            return not (
+                issue.sqlstate in (UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION)
+                or (issue.sqlstate or "").startswith(RULE_VIOLATIONS)
+            )
+        return issue.kind not in KNOWN_KINDS
+
+    def _details_text(self, issue: IssueRecord) -> str:
+        lines = []
+        if issue.message:
+            lines.append(
+                self.tr("Server message: {message}").format(message=issue.message)
+            )
+        if issue.sqlstate:
+            lines.append(
+                self.tr("PostgreSQL error code: {code}").format(code=issue.sqlstate)
+            )
+        return "\n".join(lines)
+
+    def _show_details(self, shown: bool) -> None:
+        self.details_label.setVisible(shown and bool(self.details_label.text()))
+        self.details_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+
+    def _who(self, issue: IssueRecord) -> str:
+        if issue.other_name and issue.other_login:
+            return self.tr("{name} ({login})").format(
+                name=issue.other_name, login=issue.other_login
+            )
+        if issue.other_login:
+            return issue.other_login
+        return self.tr("Another user")
+
+    # Values
+
+    def value_text(self, issue: IssueRecord, value: Any, field: str | None) -> str:
+        """Format one of ``issue``'s values (JSON data) for reading.
+
+        Ids of other records show as those records' names in the panel's
+        language, or as "unknown stage (id)" when the local store lacks the row.
+        Money in minor units shows in major units (see ``money_text``).
+        """
+        if value is None:
+            return "—"
+        target = issue.references.get(field) if field else None
+        if target is not None and isinstance(value, str):
+            return self._reference_text(issue, target, value)
+        if field in MINOR_UNIT_FIELDS and isinstance(value, int):
+            return money_text(value)
+        if isinstance(value, bool):
+            return self.tr("Yes") if value else self.tr("No")
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            line = self.tr("{field}: {value}")
+            return "\n".join(
+                line.format(
+                    field=self._field_text(key),
+                    value=self.value_text(issue, item, key),
+                )
+                for key, item in value.items()
+            )
+        return json.dumps(value, ensure_ascii=False)
+
+    def _reference_text(self, issue: IssueRecord, target: str, value: str) -> str:
+        row_id = _parse_id(value)
+        name = issue.names.get(row_id) if row_id is not None else None
+        if name is not None:
+            text = name.get(self._language)
+            if text:
+                return text
+        templates = {
+            "stages": self.tr("unknown stage ({id})"),
+            "users": self.tr("unknown user ({id})"),
+            "customers": self.tr("unknown customer ({id})"),
+            "reasons": self.tr("unknown reason ({id})"),
+            "products": self.tr("unknown product ({id})"),
+            "series": self.tr("unknown series ({id})"),
+            "teams": self.tr("unknown team ({id})"),
+            "customer_states": self.tr("unknown customer state ({id})"),
+            "checklist_actions": self.tr("unknown checklist action ({id})"),
+            "opportunities": self.tr("unknown deal ({id})"),
+            "playbooks": self.tr("unknown playbook ({id})"),
+        }
+        template = templates.get(target, self.tr("unknown record ({id})"))
+        return template.format(id=value)
+
+    def _record_text(self, issue: IssueRecord) -> str:
+        name = issue.names.get(issue.row_id)
+        text = name.get(self._language) if name is not None else ""
+        if text:
+            return text
+        # Ids are UUIDv7: the first digits are a timestamp that rows made
+        # together share, so the random last digits tell them apart.
+        return "…" + issue.row_id.hex[-8:]
+
     # Texts
 
     def _table_text(self, table_name: str) -> str:
@@ -268,18 +539,36 @@ class SyncIssuesPanel(QDockWidget):
         names = {
             "amount_minor": self.tr("Amount"),
             "actual_amount_minor": self.tr("Actual amount"),
+            "actual_date": self.tr("Actual close date"),
             "currency": self.tr("Currency"),
             "expected_close": self.tr("Expected close"),
             "stage_id": self.tr("Stage"),
+            "from_stage_id": self.tr("From stage"),
+            "to_stage_id": self.tr("To stage"),
             "manual_probability": self.tr("Win probability"),
+            "probability": self.tr("Probability"),
             "notes": self.tr("Notes"),
+            "note": self.tr("Note"),
             "title": self.tr("Title"),
             "owner_id": self.tr("Owner"),
             "customer_id": self.tr("Customer"),
+            "parent_id": self.tr("Parent customer"),
+            "product_id": self.tr("Product"),
+            "series_id": self.tr("Series"),
+            "team_id": self.tr("Team"),
+            "state_id": self.tr("Customer state"),
+            "action_id": self.tr("Checklist action"),
+            "opportunity_id": self.tr("Deal"),
+            "reason_id": self.tr("Reason"),
+            "reason": self.tr("Reason"),
+            "result": self.tr("Result"),
             "name": self.tr("Name"),
+            "sector": self.tr("Sector"),
+            "country": self.tr("Country"),
             "phone": self.tr("Phone"),
             "email": self.tr("Email"),
             "done": self.tr("Done"),
+            "deleted_at": self.tr("Deleted at"),
         }
         return names.get(field, field)
 
@@ -302,19 +591,26 @@ class SyncIssuesPanel(QDockWidget):
             [self.tr("Table"), self.tr("Record"), self.tr("Field"), self.tr("Kind")]
         )
         for row, issue in enumerate(self._issues):
-            table_item = self.table.item(row, 0)
-            kind_item = self.table.item(row, 3)
-            if table_item is not None:
-                table_item.setText(self._table_text(issue.table_name))
-            if kind_item is not None:
-                kind_item.setText(self._kind_text(issue.kind))
+            texts = (
+                self._table_text(issue.table_name),
+                self._record_text(issue),
+                self._field_text(issue.field),
+                self._kind_text(issue.kind),
+            )
+            for column, text in enumerate(texts):
+                item = self.table.item(row, column)
+                if item is not None:
+                    item.setText(text)
         self.empty_label.setText(self.tr("No open sync issues."))
+        self.details_button.setText(self.tr("Details"))
+        self.details_button.setToolTip(self.tr("Show the server's own message"))
         self.mine_title.setText(self.tr("&Mine"))
         self.theirs_title.setText(self.tr("&Theirs"))
         self.base_title.setText(self.tr("&Base"))
         self.buttons[KEEP_THEIRS].setText(self.tr("&Keep theirs"))
         self.buttons[USE_MINE].setText(self.tr("&Use mine"))
         self.buttons[RESTORE].setText(self.tr("&Restore"))
+        self._show_selected_texts()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -9,20 +9,25 @@ import crmdesk.sync. Results come back to the GUI thread through a queued signal
 Automatic rounds run every ``AUTO_INTERVAL_MS`` while a server is configured.
 After a failed round the next try comes after ``RETRY_FIRST_MS``, doubling up to
 ``RETRY_MAX_MS``. A background round never opens a dialog: failures go to the
-status signals only.
+status signals only. A round the user started (``sync_now(ask_password=True)``)
+may ask for the server password: the worker hands a ``PasswordRequest`` to the
+prompt set with ``set_password_prompt`` on the GUI thread and waits for its
+answer.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from crmdesk.domain.playbook import LocalText
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +56,56 @@ class RoundSummary:
     new_issues: int
     caught_up: bool = True
     clock_ahead: bool = False
+    # The user asked to remember a password that no keyring could store, so it is
+    # kept in memory until crmdesk quits.
+    password_not_stored: bool = False
+
+
+@dataclass(frozen=True)
+class PasswordReply:
+    """The password the user typed, and whether to keep it in the keyring."""
+
+    password: str
+    remember: bool
+
+
+# Given the server URL and login name, return the user's reply, or None when the
+# user cancelled. Runs on the sync worker and blocks it until the user answers.
+AskPassword = Callable[[str, str], PasswordReply | None]
+
+
+class PasswordRequest:
+    """A sync round's request for the server password, answered once.
+
+    The worker waits in ``wait``; the GUI thread calls ``answer``. A second
+    answer (the dialog after the runner shut down) is ignored.
+    """
+
+    def __init__(self, server: str, login: str) -> None:
+        self.server = server
+        self.login = login
+        self._reply: Future[PasswordReply | None] = Future()
+
+    def answer(self, reply: PasswordReply | None) -> None:
+        """Hand ``reply`` (None for Cancel) to the waiting round."""
+        try:
+            self._reply.set_result(reply)
+        except InvalidStateError:
+            log.debug("password request for %s already answered", self.login)
+
+    def wait(self) -> PasswordReply | None:
+        """Block until the answer comes and return it."""
+        return self._reply.result()
 
 
 class RoundError(Exception):
     """A round that could not run; ``kind`` names the cause (see SyncError).
 
-    Kinds the UI treats specially: ``not_configured`` (no server set) and
-    ``password_needed`` (the server requested a password and none was given).
+    Kinds the UI treats specially: ``not_configured`` (no server set) and the
+    password kinds of ``PASSWORD_STATES``: ``password_needed`` (a background
+    round met a server that wants a password), ``password_cancelled`` (the user
+    cancelled the password dialog) and ``password_rejected`` (the server refused
+    the password given).
     """
 
     def __init__(self, kind: str, message: str) -> None:
@@ -88,6 +136,21 @@ class IssueRecord(Protocol):
     def message(self) -> str: ...
     @property
     def actions(self) -> tuple[str, ...]: ...
+    @property
+    def other_login(self) -> str | None: ...
+    @property
+    def other_name(self) -> str | None: ...
+    @property
+    def kept(self) -> str | None: ...
+    @property
+    def sqlstate(self) -> str | None: ...
+    @property
+    def references(self) -> Mapping[str, str]: ...
+    @property
+    def names(self) -> Mapping[uuid.UUID, LocalText]: ...
+
+
+PASSWORD_STATES = ("password_needed", "password_cancelled", "password_rejected")
 
 
 @dataclass(frozen=True)
@@ -95,18 +158,18 @@ class SyncHooks:
     """The Qt-free functions the sync UI calls; each runs on the sync worker.
 
     ``is_configured`` runs on the GUI thread and must be cheap (reads sync.json).
-    ``run_round`` raises ``RoundError``; ``resolve(issue_id, action)`` raises
-    the service's ValidationError or NotFoundError with a message.
-    ``remember_password`` stores a password for the next rounds and returns False
-    when no keyring could hold it (it is then kept for this session only).
+    ``run_round(ask)`` raises ``RoundError``. It calls ``ask`` when the server
+    wants a password that no other source supplied; ``ask`` is None for a
+    background round, which then fails with ``password_needed``.
+    ``resolve(issue_id, action)`` raises the service's ValidationError or
+    NotFoundError with a message.
     """
 
     is_configured: Callable[[], bool]
-    run_round: Callable[[], RoundSummary]
+    run_round: Callable[[AskPassword | None], RoundSummary]
     read_status: Callable[[], SyncStatus]
     list_issues: Callable[[], list[IssueRecord]]
     resolve: Callable[[uuid.UUID, str], None]
-    remember_password: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -123,8 +186,8 @@ class SyncRunner(QObject):
 
     Signals:
         state_changed(str, str): the state (``idle``, ``syncing``, ``offline``,
-            ``not_configured``, ``password_needed``) and, when offline, the
-            reason the last round failed.
+            ``not_configured`` or one of ``PASSWORD_STATES``) and, when offline,
+            the reason the last round failed.
         status_changed(object): a fresh ``SyncStatus``.
         round_finished(object): the ``RoundSummary`` of a successful round.
         pulled_changes(): a round brought rows from the server, so views reload.
@@ -135,6 +198,7 @@ class SyncRunner(QObject):
     round_finished = Signal(object)
     pulled_changes = Signal()
     _done = Signal(object)
+    _password_wanted = Signal(object)
 
     def __init__(self, hooks: SyncHooks, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +217,9 @@ class SyncRunner(QObject):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._on_timer)
         self._done.connect(self._on_done)
+        self._prompt: Callable[[PasswordRequest], None] | None = None
+        self._waiting: PasswordRequest | None = None
+        self._password_wanted.connect(self._on_password_wanted)
 
     # Public API
 
@@ -180,8 +247,12 @@ class SyncRunner(QObject):
         else:
             self._set_state("not_configured", "")
 
-    def sync_now(self) -> bool:
-        """Start a round unless one is running; return True when one started."""
+    def sync_now(self, *, ask_password: bool = False) -> bool:
+        """Start a round unless one is running; return True when one started.
+
+        With ``ask_password`` the round may ask for the server password through
+        the prompt set with ``set_password_prompt``; automatic rounds never do.
+        """
         if self._syncing or self._closed:
             return False
         if not self._configured():
@@ -190,8 +261,23 @@ class SyncRunner(QObject):
         self.timer.stop()
         self._syncing = True
         self._set_state("syncing", "")
-        self._submit(self.hooks.run_round, self._on_round, self._on_round_failed)
+        ask = self._ask_password if ask_password else None
+        self._submit(
+            lambda: self.hooks.run_round(ask), self._on_round, self._on_round_failed
+        )
         return True
+
+    def set_password_prompt(
+        self, prompt: Callable[[PasswordRequest], None] | None
+    ) -> None:
+        """Set the GUI function that shows a password request to the user.
+
+        ``prompt`` runs on the GUI thread and must return at once; it answers
+        the request later with ``PasswordRequest.answer``. Without a prompt,
+        every request is answered as cancelled. While a request waits, the sync
+        worker waits too, so status reads and issue loads queue behind it.
+        """
+        self._prompt = prompt
 
     def refresh_status(self) -> None:
         """Read the pending changes, open issues and last sync time again."""
@@ -221,12 +307,6 @@ class SyncRunner(QObject):
 
         self._submit(lambda: self.hooks.resolve(issue_id, action), done, on_failure)
 
-    def remember_password(self, password: str) -> bool:
-        """Store a password for the next rounds; return False when it was not stored."""
-        if self.hooks.remember_password is None:
-            return False
-        return self.hooks.remember_password(password)
-
     def settings_changed(self) -> None:
         """Re-read whether a server is configured, after the Settings dialog."""
         if self._syncing:
@@ -247,6 +327,10 @@ class SyncRunner(QObject):
         """Stop the timer and wait for the running job; later jobs are dropped."""
         self._closed = True
         self.timer.stop()
+        waiting = self._waiting
+        if waiting is not None:
+            # A round waiting for the password dialog would block the shutdown.
+            waiting.answer(None)
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     # Worker plumbing
@@ -269,6 +353,25 @@ class SyncRunner(QObject):
         except Exception as error:
             job.error = error
         self._done.emit(job)
+
+    def _ask_password(self, server: str, login: str) -> PasswordReply | None:
+        # Worker thread: pass the request to the GUI thread and wait for it.
+        request = PasswordRequest(server, login)
+        self._waiting = request
+        try:
+            if self._closed:
+                return None
+            self._password_wanted.emit(request)
+            return request.wait()
+        finally:
+            self._waiting = None
+
+    @Slot(object)
+    def _on_password_wanted(self, request: PasswordRequest) -> None:
+        if self._closed or self._prompt is None:
+            request.answer(None)
+            return
+        self._prompt(request)
 
     @Slot(object)
     def _on_done(self, job: _Job) -> None:
@@ -317,8 +420,8 @@ class SyncRunner(QObject):
             self._set_state("not_configured", "")
             self.refresh_status()
             return
-        if kind == "password_needed":
-            self._set_state("password_needed", reason)
+        if kind in PASSWORD_STATES:
+            self._set_state(kind, reason)
         else:
             self._set_state("offline", reason)
         self.refresh_status()

@@ -7,7 +7,7 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-from crmdesk.ui.sync.runner import SyncStatus
+from crmdesk.ui.sync.runner import PASSWORD_STATES, SyncStatus
 
 
 class SyncStatusWidget(QWidget):
@@ -15,7 +15,7 @@ class SyncStatusWidget(QWidget):
 
     Signals:
         issues_requested(): the user clicked the open-issues button.
-        connect_requested(): the user clicked Connect… after a password request.
+        connect_requested(): the user clicked Connect… after a password failure.
     """
 
     issues_requested = Signal()
@@ -79,7 +79,10 @@ class SyncStatusWidget(QWidget):
         self.state_label.setText(self._state_text())
         self.state_label.setToolTip(self._reason)
         self.connect_button.setText(self.tr("Connect…"))
-        self.connect_button.setVisible(self._state == "password_needed")
+        self.connect_button.setVisible(self._state in PASSWORD_STATES)
+        self.connect_button.setToolTip(
+            self.tr("Sync now and enter the sync server's password")
+        )
         last = self.last_sync()
         if last is None:
             last_text = self.tr("never")
@@ -101,6 +104,10 @@ class SyncStatusWidget(QWidget):
             return self.tr("Offline: {reason}").format(reason=self._reason)
         if self._state == "password_needed":
             return self.tr("Sync needs the server password")
+        if self._state == "password_cancelled":
+            return self.tr("Sync stopped: no password was given")
+        if self._state == "password_rejected":
+            return self.tr("Sync stopped: the server rejected the password")
         if self._state == "not_configured":
             return self.tr("Sync server not configured")
         return self.tr("Sync ready")

@@ -695,7 +695,7 @@ CREATE SCHEMA sync;
 CREATE TABLE sync.server_info (
   id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
   generation uuid NOT NULL DEFAULT gen_random_uuid(),
-  min_client_schema int NOT NULL DEFAULT 2,
+  min_client_schema int NOT NULL DEFAULT 5,
   tombstone_horizon timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00',
   role_prefix text NOT NULL
 );
@@ -1213,6 +1213,7 @@ BEGIN
     RETURN jsonb_build_object('abort', true, 'status', 'rejected',
       'issues', jsonb_build_array(jsonb_build_object('kind', 'deleted',
         'mine', v_mine, 'theirs', v_cur -> 'deleted_at',
+        'other_login', v_cur -> 'field_meta' -> 'deleted_at' ->> 'login',
         'message', 'the row was deleted on the server; restore it to keep this edit')));
   END IF;
   FOREACH k IN ARRAY v_cols LOOP
@@ -1228,6 +1229,7 @@ BEGIN
       v_issues := v_issues || jsonb_build_array(jsonb_build_object(
         'kind', 'conflict', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
         'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
+        'other_login', v_meta ->> 'login',
         'message', format('changed by %s since you last synced; the server value '
                           'stays', v_meta ->> 'login')));
       IF (v_tbl || '.' || k) = ANY ({aborting}) THEN v_abort := true; END IF;
@@ -1238,6 +1240,7 @@ BEGIN
       v_issues := v_issues || jsonb_build_array(jsonb_build_object(
         'kind', 'also_edited', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
         'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
+        'other_login', v_meta ->> 'login',
         'kept', CASE WHEN v_hlc > (v_meta ->> 'hlc')::bigint THEN 'mine'
                      ELSE 'theirs' END,
         'message', format('also edited by %s; the later edit by the hybrid clock '
@@ -1328,16 +1331,18 @@ BEGIN
     v_abort := CASE
       WHEN v_state = 'CR010' THEN v_detail::jsonb
       WHEN v_state = '42501' THEN jsonb_build_object('issues', jsonb_build_array(
-        jsonb_build_object('kind', 'not_permitted', 'message', v_msg)))
+        jsonb_build_object('kind', 'not_permitted', 'sqlstate', v_state,
+                           'mine', m -> 'fields', 'message', v_msg)))
       ELSE jsonb_build_object('issues', jsonb_build_array(
-        jsonb_build_object('kind', 'rejected', 'message', v_msg))) END;
+        jsonb_build_object('kind', 'rejected', 'sqlstate', v_state,
+                           'mine', m -> 'fields', 'message', v_msg))) END;
     v_results := '{{}}';
     FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
       IF m ->> 'seq' = v_current THEN
         r := jsonb_build_object('issues', v_abort -> 'issues');
       ELSE
         r := jsonb_build_object('issues', jsonb_build_array(jsonb_build_object(
-          'kind', 'group_rejected', 'message',
+          'kind', 'group_rejected', 'mine', m -> 'fields', 'message',
           'not applied: another change made in the same action was refused')));
       END IF;
       v_results := array_append(v_results, r || jsonb_build_object(
