@@ -65,6 +65,7 @@ from crmdesk.services.playbooks import (
 from crmdesk.services.workspace import (
     ensure_user,
     set_base_currency,
+    set_business_time_zone,
     set_current_user,
     set_setting,
 )
@@ -88,7 +89,8 @@ PLAYBOOK_KEY = "education"
 DEMO_SETTING = "demo_workspace"
 """Workspace setting that marks a generated demo store, with how it was made."""
 
-BUSINESS_ZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
+BUSINESS_ZONE_NAME = "Asia/Shanghai"
+BUSINESS_ZONE = timezone(timedelta(hours=8), BUSINESS_ZONE_NAME)
 """Outcome dates are calendar dates in China, where the demo business sits."""
 
 SERIES_SHARES = (
@@ -209,6 +211,9 @@ def _generate(
 ) -> DemoSummary:
     install_playbook(session, shipped_playbook(PLAYBOOK_KEY))
     set_base_currency(session, "CNY")
+    # The generated dates are calendar days in China, so the reports and the
+    # activity dialogs count days there too.
+    set_business_time_zone(session, BUSINESS_ZONE_NAME)
     team_users = _create_people(session)
     session.flush()
     set_setting(
