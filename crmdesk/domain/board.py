@@ -39,6 +39,8 @@ class Card(NamedTuple):
     owner_id: uuid.UUID | None
     owner: str
     stage_entered_at: datetime
+    # "pending" or "rejected" when the deal has such a current approval request.
+    approval: str = ""
 
 
 @dataclass(frozen=True)
