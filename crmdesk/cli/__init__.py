@@ -24,6 +24,7 @@ Handler = Callable[[argparse.Namespace, cli_context.CliContext], int]
 
 def _command_modules() -> list[ModuleType]:
     from crmdesk.cli import (
+        approvals,
         board,
         deals,
         demo,
@@ -35,7 +36,18 @@ def _command_modules() -> list[ModuleType]:
         sync,
     )
 
-    return [series, board, deals, move, imports, demo, report, server, sync]
+    return [
+        series,
+        board,
+        deals,
+        move,
+        imports,
+        demo,
+        report,
+        server,
+        sync,
+        approvals,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
