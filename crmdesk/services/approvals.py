@@ -156,6 +156,20 @@ def check_decider(
     )
 
 
+def may_decide(
+    session: Session, opportunity_id: uuid.UUID, user_id: uuid.UUID | None
+) -> bool:
+    """Return whether ``user_id`` may decide the requests of a deal."""
+    opportunity = session.get(Opportunity, opportunity_id)
+    if opportunity is None:
+        return False
+    try:
+        check_decider(session, opportunity, user_id)
+    except (ValidationError, NotFoundError):
+        return False
+    return True
+
+
 # Reading requests ----------------------------------------------------------------
 
 
