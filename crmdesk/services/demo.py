@@ -51,6 +51,7 @@ from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.playbook_file import shipped_playbook
 from crmdesk.services import demo_people as people
+from crmdesk.services.demo_approvals import add_demo_approvals
 from crmdesk.services.demo_rows import DealContext, DealRows, simulate_deal
 from crmdesk.services.demo_walk import SeriesWalk
 from crmdesk.services.playbooks import (
@@ -236,6 +237,7 @@ def _generate(
             zone=BUSINESS_ZONE,
         )
         _generate_series(session, rng, context, states, counts[key], totals)
+    add_demo_approvals(session, random.Random(seed), end)
 
     return DemoSummary(
         seed=seed,

@@ -166,3 +166,23 @@ def test_a_bad_amount_is_named(store, capsys):
     assert "invalid amount '12.345': CNY has 2 decimal places" in (
         capsys.readouterr().err
     )
+
+
+def test_the_demo_can_act_as_the_teaching_lead(tmp_path, capsys):
+    folder = str(tmp_path / "demo")
+    demo = ["demo", "--deals", "300", "--today", "2025-06-30", "--user", "li.na"]
+    code = run(["--data-dir", folder, *demo])
+    assert code == 0
+    capsys.readouterr()
+    assert run(["--data-dir", folder, "approvals", "list", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows
+    assert {row["approver"] for row in rows} == {"李娜"}
+    assert {row["status"] for row in rows} >= {"pending", "approved"}
+
+
+def test_the_demo_names_an_unknown_user_before_generating(tmp_path, capsys):
+    folder = str(tmp_path / "demo")
+    code = run(["--data-dir", folder, "demo", "--deals", "10", "--user", "nobody"])
+    assert code == 1
+    assert "demo user 'nobody' not found" in capsys.readouterr().err
