@@ -280,18 +280,27 @@ def _open_request(
         # Rejected at a higher amount, then asked again at the deal's amount.
         request["amount_minor"] = _raised(deal.amount_minor, 0.95)
         _decide(rows, request, "rejected", decided, lead, rng.choice(REJECT_COMMENTS))
-        again = decided + timedelta(hours=rng.randint(3, 30))
+        again = _lately(rng, decided, end)
         rows.approvals.append(_request(deal, kind, lead, again, deal.amount_minor))
     else:
         # Approved at a lower amount, then the rep raised it: reopened, pending.
         lower = None if deal.amount_minor is None else deal.amount_minor - 200_000
         request["amount_minor"] = lower
         _decide(rows, request, "approved", decided, lead, rng.choice(APPROVE_COMMENTS))
-        changed = decided + timedelta(hours=rng.randint(3, 30))
+        changed = _lately(rng, decided, end)
         note = f"amount changed from {_money(lower, deal.currency)} to "
         note += _money(deal.amount_minor, deal.currency)
         _decide(rows, request, "invalidated", changed, lead, note, deal.amount_minor)
         rows.approvals.append(_request(deal, kind, lead, changed, deal.amount_minor))
+
+
+def _lately(rng: random.Random, decided: datetime, end: datetime) -> datetime:
+    """Return when a rep asked again: within the last days, after the decision.
+
+    A request asked again long ago would have been decided by now.
+    """
+    recent = end - timedelta(hours=rng.randint(6, 24 * RECENT_DAYS))
+    return max(recent, decided + timedelta(hours=3))
 
 
 def _closed_request(

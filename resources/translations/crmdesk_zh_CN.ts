@@ -148,7 +148,7 @@
         <translation>审批人：{name}</translation>
     </message>
     <message>
-        <source>{name} (blocks)</source>
+        <source>{name} (blocks moving on)</source>
         <translation>{name}（需审批后推进）</translation>
     </message>
     <message>

@@ -166,7 +166,7 @@ def test_the_approval_flow_from_board_to_inbox_and_back(
     row = [inbox.model.index(0, column).data() for column in range(inbox.model.COLUMNS)]
     assert row[:5] == [
         "Piano course",
-        "Price pre-approval (blocks)",
+        "Price pre-approval (blocks moving on)",
         "Plan accepted",
         "Pending",
         "12,800.00 CNY",

@@ -148,7 +148,7 @@ class ApprovalsTableModel(QAbstractTableModel):
             case 1:
                 name = record.name.get(language)
                 if record.blocks_promotion:
-                    return self.tr("{name} (blocks)").format(name=name)
+                    return self.tr("{name} (blocks moving on)").format(name=name)
                 return name
             case 2:
                 return record.stage.get(language)
