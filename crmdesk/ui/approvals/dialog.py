@@ -52,6 +52,7 @@ class DecisionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("approval-decision")
+        self.setMinimumWidth(460)
         self._record = record
         self._approve = approve
         self._language = language
