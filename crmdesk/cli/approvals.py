@@ -54,11 +54,11 @@ def register(subparsers: Any) -> None:
     commands.required = True
 
     listing = commands.add_parser("list", help="list approval requests")
-    which = listing.add_mutually_exclusive_group()
-    which.add_argument(
+    status_group = listing.add_mutually_exclusive_group()
+    status_group.add_argument(
         "--pending", action="store_true", help="only requests waiting for a decision"
     )
-    which.add_argument(
+    status_group.add_argument(
         "--decided",
         action="store_true",
         help="only approved, rejected and invalidated requests",
@@ -126,13 +126,13 @@ def _row(record: ApprovalRecord, language: str) -> dict[str, Any]:
 def run_list(args: argparse.Namespace, context: CliContext) -> int:
     """Print the requests the current user sees."""
     language = command_language(args, context)
-    which = InboxFilter.ALL
+    listing = InboxFilter.ALL
     if args.pending:
-        which = InboxFilter.PENDING
+        listing = InboxFilter.PENDING
     elif args.decided:
-        which = InboxFilter.DECIDED
+        listing = InboxFilter.DECIDED
     with context.sessions() as session:
-        records = inbox(session, current_user_id(session), which)
+        records = inbox(session, current_user_id(session), listing)
     rows = [_row(record, language) for record in records]
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -157,8 +157,8 @@ def run_approve(args: argparse.Namespace, context: CliContext) -> int:
         result = approve(session, approval.id, actor, args.comment, args.amount)
         currency = approval.currency
     amount = _amount(result.approved_amount_minor, currency)
-    shown = "no amount" if amount is None else f"{amount} {currency}"
-    print(f"approved {result.approval_id} at {shown}")
+    amount_label = "no amount" if amount is None else f"{amount} {currency}"
+    print(f"approved {result.approval_id} at {amount_label}")
     for reopened in result.reopened:
         print(f"asked again: {reopened}")
     return 0

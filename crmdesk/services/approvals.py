@@ -2,12 +2,12 @@
 
 The rules, in the order a deal meets them:
 
-- Entering a stage that has approval types (board, form, bulk, command line, a
-  new deal created in that stage) opens one pending request per type, addressed
-  to the lead of the deal's team (``Team.lead_id``, else the first user with the
-  role "lead" in that team by login). A team without a lead gives a request
-  with no approver: it stays pending, the inbox shows it as "no approver", and
-  an admin may decide it.
+- Entering a stage that has approval types opens one pending request per type.
+  This holds for the board, the form, bulk moves, the command line and a new
+  deal created in that stage. The request goes to the lead of the deal's team:
+  ``Team.lead_id``, else the team's first user (by login) with the role "lead".
+  A team without a lead gives a request with no approver. It stays pending, the
+  inbox shows it as "no approver", and an admin may decide it.
 - Re-entering the stage opens nothing when the type's current request is
   pending (it is still waiting), approved for the deal's amount, or rejected
   while the deal's amount is still the one that was rejected. An invalidated
@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,7 +81,7 @@ class ApprovalStatus(StrEnum):
 
 
 class Decision(StrEnum):
-    """What an ``ApprovalDecision`` row records."""
+    """The decision an ``ApprovalDecision`` row records."""
 
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -170,10 +171,24 @@ def may_decide(
     return True
 
 
+class _HasRequestColumns(Protocol):
+    @property
+    def approval_type_id(self) -> uuid.UUID: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def requested_at(self) -> datetime: ...
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+_Request = TypeVar("_Request", bound=_HasRequestColumns)
+
+
 # Reading requests ----------------------------------------------------------------
 
 
-def _current_by_type(approvals: Iterable[Approval]) -> dict[uuid.UUID, Approval]:
+def _current_by_type(approvals: Iterable[_Request]) -> dict[uuid.UUID, _Request]:
     """Return each type's current request among a deal's requests.
 
     The current request is the pending or approved one if there is one, else
@@ -186,14 +201,14 @@ def _current_by_type(approvals: Iterable[Approval]) -> dict[uuid.UUID, Approval]
         ApprovalStatus.REJECTED.value: 2,
         ApprovalStatus.INVALIDATED.value: 1,
     }
-    current: dict[uuid.UUID, Approval] = {}
+    current: dict[uuid.UUID, _Request] = {}
     for approval in approvals:
-        held = current.get(approval.approval_type_id)
+        current_request = current.get(approval.approval_type_id)
         key = (rank.get(approval.status, 0), approval.requested_at, approval.id)
-        if held is None or key > (
-            rank.get(held.status, 0),
-            held.requested_at,
-            held.id,
+        if current_request is None or key > (
+            rank.get(current_request.status, 0),
+            current_request.requested_at,
+            current_request.id,
         ):
             current[approval.approval_type_id] = approval
     return current
@@ -310,27 +325,30 @@ def stage_entered(
     current = current_requests(session, opportunity.id)
     opened = []
     for kind in types:
-        held = current.get(kind.id)
+        current_request = current.get(kind.id)
         if (
-            held is not None
-            and held.status == ApprovalStatus.APPROVED.value
-            and held.approved_amount_minor != opportunity.amount_minor
+            current_request is not None
+            and current_request.status == ApprovalStatus.APPROVED.value
+            and current_request.approved_amount_minor != opportunity.amount_minor
         ):
-            _invalidate(session, held, opportunity.amount_minor, actor)
-        if _needs_new_request(held, opportunity.amount_minor):
+            _invalidate(session, current_request, opportunity.amount_minor, actor)
+        if _needs_new_request(current_request, opportunity.amount_minor):
             opened.append(_new_request(session, opportunity, kind, actor))
     return opened
 
 
 def _reached(session: Session, opportunity: Opportunity, stage_id: uuid.UUID) -> bool:
     """Return whether the deal is in or past ``stage_id`` (a won deal is past)."""
-    here = session.get(Stage, opportunity.stage_id)
-    there = session.get(Stage, stage_id)
-    if here is None or there is None:
+    deal_stage = session.get(Stage, opportunity.stage_id)
+    approval_stage = session.get(Stage, stage_id)
+    if deal_stage is None or approval_stage is None:
         return False
-    if here.kind == StageKind.WON.value:
+    if deal_stage.kind == StageKind.WON.value:
         return True
-    return here.kind == StageKind.OPEN.value and here.position >= there.position
+    return (
+        deal_stage.kind == StageKind.OPEN.value
+        and deal_stage.position >= approval_stage.position
+    )
 
 
 def _invalidate(
@@ -429,7 +447,7 @@ def _pending(session: Session, approval_id: uuid.UUID) -> tuple[Approval, Opport
         raise NotFoundError(f"approval request {approval_id} not found")
     opportunity = session.get(Opportunity, approval.opportunity_id)
     if opportunity is None or opportunity.deleted_at is not None:
-        raise NotFoundError(f"the deal of approval request {approval_id} is deleted")
+        raise NotFoundError(f"deal of approval request {approval_id} not found")
     if approval.status != ApprovalStatus.PENDING.value:
         raise ValidationError(
             f"approval request {approval_id} is already {approval.status}: only a "
@@ -511,7 +529,7 @@ def approve(
 def reject(
     session: Session, approval_id: uuid.UUID, actor: Actor, comment: str
 ) -> DecisionResult:
-    """Reject a pending request; the comment tells the rep why.
+    """Reject a pending request with the comment the rep reads.
 
     Raises:
         NotFoundError: the request or its deal does not exist.
@@ -562,7 +580,7 @@ def request_again(session: Session, approval_id: uuid.UUID, actor: Actor) -> uui
         raise NotFoundError(f"approval request {approval_id} not found")
     opportunity = session.get(Opportunity, approval.opportunity_id)
     if opportunity is None or opportunity.deleted_at is not None:
-        raise NotFoundError(f"the deal of approval request {approval_id} is deleted")
+        raise NotFoundError(f"deal of approval request {approval_id} not found")
     current = current_requests(session, opportunity.id).get(approval.approval_type_id)
     if approval.status != ApprovalStatus.REJECTED.value or current is not approval:
         raise ValidationError(
@@ -741,7 +759,7 @@ def deal_approvals(session: Session, opportunity_id: uuid.UUID) -> list[Approval
 
 
 class InboxFilter(StrEnum):
-    """Which requests the inbox lists."""
+    """The requests the inbox lists: pending, decided or all."""
 
     PENDING = "pending"
     DECIDED = "decided"
@@ -767,9 +785,9 @@ def visible_team_ids(session: Session, user_id: uuid.UUID | None) -> set[uuid.UU
 def inbox(
     session: Session,
     user_id: uuid.UUID | None,
-    which: InboxFilter = InboxFilter.PENDING,
+    listing: InboxFilter = InboxFilter.PENDING,
 ) -> list[ApprovalRecord]:
-    """Return the requests ``user_id`` sees in the approvals inbox.
+    """Return the requests listed in the approvals inbox of ``user_id``.
 
     An admin sees every request; a team lead the requests of the deals of the
     teams they lead; anyone else the requests of their own deals. Decided means
@@ -781,22 +799,22 @@ def inbox(
         .join(Opportunity, Opportunity.id == Approval.opportunity_id)
         .where(Approval.deleted_at.is_(None), Opportunity.deleted_at.is_(None))
     )
-    if which is InboxFilter.PENDING:
+    if listing is InboxFilter.PENDING:
         query = query.where(Approval.status == ApprovalStatus.PENDING.value)
-    elif which is InboxFilter.DECIDED:
+    elif listing is InboxFilter.DECIDED:
         query = query.where(Approval.status != ApprovalStatus.PENDING.value)
     user = None if user_id is None else session.get(User, user_id)
     approvals = list(session.scalars(query))
     if user is None or user.role != "admin":
         teams = visible_team_ids(session, user_id)
         approvals = [a for a in approvals if _visible(session, a, teams, user_id)]
-    if which is InboxFilter.PENDING:
+    if listing is InboxFilter.PENDING:
         approvals.sort(key=lambda a: (a.requested_at, a.id))
     else:
         approvals.sort(
             key=lambda a: (a.decided_at or a.requested_at, a.id), reverse=True
         )
-    return _records(session, approvals, with_history=which is not InboxFilter.PENDING)
+    return _records(session, approvals, with_history=listing is not InboxFilter.PENDING)
 
 
 def _visible(
@@ -852,9 +870,11 @@ def card_badges(
     """Return "pending" or "rejected" for deals with such a current request.
 
     Limited to one series' deals or to the given deals when those are set. A
-    deal with both shows "rejected", as that one needs the rep.
+    deal with both shows "rejected", as that one needs the rep. One query reads
+    the requests of every deal that has a pending or rejected one, so a board
+    load costs the same whatever the number of such deals.
     """
-    query = (
+    waiting = (
         select(Approval.opportunity_id)
         .join(Opportunity, Opportunity.id == Approval.opportunity_id)
         .where(
@@ -864,17 +884,41 @@ def card_badges(
                 [ApprovalStatus.PENDING.value, ApprovalStatus.REJECTED.value]
             ),
         )
-        .distinct()
     )
     if series_id is not None:
-        query = query.where(Opportunity.series_id == series_id)
+        waiting = waiting.where(Opportunity.series_id == series_id)
     if opportunity_ids is not None:
-        query = query.where(Approval.opportunity_id.in_(list(opportunity_ids)))
+        waiting = waiting.where(Approval.opportunity_id.in_(list(opportunity_ids)))
+    rows = session.execute(
+        select(
+            Approval.opportunity_id,
+            Approval.approval_type_id,
+            Approval.status,
+            Approval.requested_at,
+            Approval.id,
+        ).where(
+            Approval.deleted_at.is_(None),
+            Approval.opportunity_id.in_(waiting.scalar_subquery()),
+        )
+    )
+    by_deal: dict[uuid.UUID, list[_RequestRow]] = {}
+    for row in rows:
+        by_deal.setdefault(row[0], []).append(_RequestRow(*row[1:]))
     badges: dict[uuid.UUID, str] = {}
-    for deal_id in session.scalars(query):
-        statuses = {a.status for a in current_requests(session, deal_id).values()}
+    for deal_id, requests in by_deal.items():
+        statuses = {r.status for r in _current_by_type(requests).values()}
         if ApprovalStatus.REJECTED.value in statuses:
             badges[deal_id] = ApprovalStatus.REJECTED.value
         elif ApprovalStatus.PENDING.value in statuses:
             badges[deal_id] = ApprovalStatus.PENDING.value
     return badges
+
+
+@dataclass(frozen=True)
+class _RequestRow:
+    """The columns of a request that choosing the current one reads."""
+
+    approval_type_id: uuid.UUID
+    status: str
+    requested_at: datetime
+    id: uuid.UUID

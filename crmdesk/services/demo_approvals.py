@@ -2,9 +2,9 @@
 
 Every open deal of the demo in a stage with approval types gets the requests
 that entering it opened, addressed to its team's lead, in the states a real
-inbox holds: recent ones pending, older ones mostly approved (some asked at a
+inbox holds: recent ones pending, older ones mostly approved (some requested_at at a
 higher amount and approved at the deal's amount, as a lead's correction
-leaves them), some rejected with a comment, and a few asked again after a
+leaves them), some rejected with a comment, and a few requested_at again after a
 rejection or after the approved amount changed. Deal amounts stay as the
 generator made them. Won deals that passed such a stage in the last 90 days carry the
 request approved before they closed, so the inbox's Decided list has history.
@@ -252,19 +252,19 @@ def _open_request(
     lead: uuid.UUID | None,
     end: datetime,
 ) -> None:
-    asked = deal.entered_at
-    request = _request(deal, kind, lead, asked, deal.amount_minor)
+    requested_at = deal.entered_at
+    request = _request(deal, kind, lead, requested_at, deal.amount_minor)
     rows.approvals.append(request)
-    if asked >= end - timedelta(days=RECENT_DAYS) or lead is None:
+    if requested_at >= end - timedelta(days=RECENT_DAYS) or lead is None:
         return
-    decided = asked + timedelta(hours=rng.randint(2, 40))
+    decided = requested_at + timedelta(hours=rng.randint(2, 40))
     roll = rng.random()
     if roll < 0.45:
         _decide(rows, request, "approved", decided, lead, rng.choice(APPROVE_COMMENTS))
     elif roll < 0.65:
-        # The rep asked for more; the lead approved the deal's amount.
-        asked_for = _raised(deal.amount_minor, 0.9)
-        request["amount_minor"] = asked_for
+        # The rep requested_at for more; the lead approved the deal's amount.
+        requested_amount = _raised(deal.amount_minor, 0.9)
+        request["amount_minor"] = requested_amount
         _decide(
             rows,
             request,
@@ -277,7 +277,7 @@ def _open_request(
     elif roll < 0.8:
         _decide(rows, request, "rejected", decided, lead, rng.choice(REJECT_COMMENTS))
     elif roll < 0.9:
-        # Rejected at a higher amount, then asked again at the deal's amount.
+        # Rejected at a higher amount, then requested_at again at the deal's amount.
         request["amount_minor"] = _raised(deal.amount_minor, 0.95)
         _decide(rows, request, "rejected", decided, lead, rng.choice(REJECT_COMMENTS))
         again = _lately(rng, decided, end)
@@ -295,9 +295,9 @@ def _open_request(
 
 
 def _lately(rng: random.Random, decided: datetime, end: datetime) -> datetime:
-    """Return when a rep asked again: within the last days, after the decision.
+    """Return when a rep requested_at again: within the last days, after the decision.
 
-    A request asked again long ago would have been decided by now.
+    A request requested_at again long ago would have been decided by now.
     """
     recent = end - timedelta(hours=rng.randint(6, 24 * RECENT_DAYS))
     return max(recent, decided + timedelta(hours=3))
@@ -311,8 +311,8 @@ def _closed_request(
     lead: uuid.UUID | None,
     left: datetime,
 ) -> None:
-    asked = left - timedelta(days=rng.randint(3, 12))
-    request = _request(deal, kind, lead, asked, deal.amount_minor)
+    requested_at = left - timedelta(days=rng.randint(3, 12))
+    request = _request(deal, kind, lead, requested_at, deal.amount_minor)
     rows.approvals.append(request)
-    decided = asked + timedelta(hours=rng.randint(2, 30))
+    decided = requested_at + timedelta(hours=rng.randint(2, 30))
     _decide(rows, request, "approved", decided, lead, rng.choice(APPROVE_COMMENTS))

@@ -79,7 +79,7 @@ def listing(capsys, *flags: str) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
-def test_the_lead_lists_and_approves_with_a_corrected_amount(store, capsys):
+def test_lead_lists_and_approves(store, capsys):
     store.act_as(store.lead)
     [row] = listing(capsys, "--pending")
     assert row["id"] == str(store.request)
@@ -103,7 +103,7 @@ def test_the_lead_lists_and_approves_with_a_corrected_amount(store, capsys):
         assert deal.amount_minor == 1_152_000
 
 
-def test_the_table_names_columns_and_the_approval(store, capsys):
+def test_list_table_columns(store, capsys):
     store.act_as(store.lead)
     capsys.readouterr()
     assert run(["--language", "en", "approvals", "list"]) == 0
@@ -125,7 +125,7 @@ def test_the_table_names_columns_and_the_approval(store, capsys):
     assert "12800.00" in lines[1]
 
 
-def test_a_rep_may_not_decide(store, capsys):
+def test_rep_may_not_decide(store, capsys):
     store.act_as(store.rep)
     assert [r["id"] for r in listing(capsys)] == [str(store.request)]
     assert run(["approvals", "approve", str(store.request)]) == 1
@@ -133,7 +133,7 @@ def test_a_rep_may_not_decide(store, capsys):
     assert "Wang Fang (wang.fang) may not decide" in error
 
 
-def test_reject_needs_a_comment_and_takes_no_amount(store, capsys):
+def test_reject_needs_comment_no_amount(store, capsys):
     store.act_as(store.lead)
     with pytest.raises(SystemExit):
         run(["approvals", "reject", str(store.request)])
@@ -153,13 +153,13 @@ def test_reject_needs_a_comment_and_takes_no_amount(store, capsys):
     assert "has not changed since the rejection" in capsys.readouterr().err
 
 
-def test_an_unknown_id_is_named(store, capsys):
+def test_unknown_id_named(store, capsys):
     store.act_as(store.lead)
     assert run(["approvals", "approve", "nope-nope"]) == 1
     assert "approval request 'nope-nope' not found" in capsys.readouterr().err
 
 
-def test_a_bad_amount_is_named(store, capsys):
+def test_invalid_amount_named(store, capsys):
     store.act_as(store.lead)
     code = run(["approvals", "approve", str(store.request), "--amount", "12.345"])
     assert code == 1
@@ -168,7 +168,7 @@ def test_a_bad_amount_is_named(store, capsys):
     )
 
 
-def test_the_demo_can_act_as_the_teaching_lead(tmp_path, capsys):
+def test_demo_acts_as_teaching_lead(tmp_path, capsys):
     folder = str(tmp_path / "demo")
     demo = ["demo", "--deals", "300", "--today", "2025-06-30", "--user", "li.na"]
     code = run(["--data-dir", folder, *demo])
@@ -181,7 +181,7 @@ def test_the_demo_can_act_as_the_teaching_lead(tmp_path, capsys):
     assert {row["status"] for row in rows} >= {"pending", "approved"}
 
 
-def test_the_demo_names_an_unknown_user_before_generating(tmp_path, capsys):
+def test_demo_unknown_user_rejected(tmp_path, capsys):
     folder = str(tmp_path / "demo")
     code = run(["--data-dir", folder, "demo", "--deals", "10", "--user", "nobody"])
     assert code == 1

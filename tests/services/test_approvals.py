@@ -10,7 +10,7 @@ the non-blocking "Renewal offer review" in offer-presented.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crmdesk.domain.errors import MoveRejectedError, NotFoundError, ValidationError
-from crmdesk.domain.playbook import OutcomeResult
+from crmdesk.domain.playbook import ApprovalTypeDef, LocalText, OutcomeResult
 from crmdesk.domain.playbook_file import shipped_playbook
 from crmdesk.domain.rules import RejectionCode
 from crmdesk.services import approvals
@@ -219,9 +219,7 @@ WON = OutcomeInput(
 # Opening requests ----------------------------------------------------------------
 
 
-def test_entering_the_stage_opens_one_pending_request_for_the_team_lead(
-    sessions, world
-):
+def test_stage_entry_opens_pending_request(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
 
     [request] = requests(sessions, deal_id)
@@ -234,20 +232,20 @@ def test_entering_the_stage_opens_one_pending_request_for_the_team_lead(
     assert request.stage_id == world.stage("trial-conversion", "plan-accepted")
 
 
-def test_stages_without_approval_types_open_nothing(sessions, world):
+def test_stage_without_types_opens_nothing(sessions, world):
     deal_id = new_deal(sessions, world, stage="trial-booked")
     tick_all(sessions, world, deal_id, "trial-booked")
     move(sessions, world, deal_id, "trial-delivered")
     assert requests(sessions, deal_id) == []
 
 
-def test_a_deal_created_in_the_stage_gets_its_request(sessions, world):
+def test_new_deal_in_stage_gets_request(sessions, world):
     deal_id = new_deal(sessions, world, stage="plan-accepted")
     [request] = requests(sessions, deal_id)
     assert request.status == "pending"
 
 
-def test_the_approver_falls_back_to_the_teams_lead_role(sessions, world):
+def test_approver_falls_back_to_lead_role(sessions, world):
     with sessions.begin() as session:
         team = playbook_repo.team_by_key(session, "teaching")
         assert team is not None
@@ -257,7 +255,7 @@ def test_the_approver_falls_back_to_the_teams_lead_role(sessions, world):
     assert request.approver_id == world.lead
 
 
-def test_a_team_without_a_lead_leaves_the_request_with_no_approver(sessions, world):
+def test_team_without_lead_has_no_approver(sessions, world):
     # The back-end team has no lead_id and no user with the role "lead".
     deal_id = new_deal(
         sessions,
@@ -280,9 +278,7 @@ def test_a_team_without_a_lead_leaves_the_request_with_no_approver(sessions, wor
     assert requests(sessions, deal_id)[0].status == "approved"
 
 
-def test_reentering_an_approved_stage_with_the_same_amount_opens_nothing(
-    sessions, world
-):
+def test_reentry_after_approval_opens_nothing(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -294,7 +290,7 @@ def test_reentering_an_approved_stage_with_the_same_amount_opens_nothing(
     move(sessions, world, deal_id, "won", step=5, outcome=WON)
 
 
-def test_reentering_with_a_pending_request_opens_no_second_one(sessions, world):
+def test_reentry_while_pending_opens_nothing(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     move(sessions, world, deal_id, "trial-delivered", step=2)
     move(sessions, world, deal_id, "plan-accepted", step=3)
@@ -304,7 +300,7 @@ def test_reentering_with_a_pending_request_opens_no_second_one(sessions, world):
 # The promotion gate -------------------------------------------------------------
 
 
-def test_a_pending_blocking_request_stops_the_move_to_won(sessions, world):
+def test_pending_blocking_request_stops_win(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
 
     with pytest.raises(MoveRejectedError) as caught:
@@ -321,16 +317,16 @@ def test_a_pending_blocking_request_stops_the_move_to_won(sessions, world):
         assert deal is not None
         assert deal.stage_id == world.stage("trial-conversion", "plan-accepted")
         # The board asks before it opens the outcome dialog.
-        asked = check_stage_move(
+        checked = check_stage_move(
             session,
             deal_id,
             world.stage("trial-conversion", "won"),
             check_outcome=False,
         )
-        assert [r.code for r in asked] == [RejectionCode.APPROVAL_PENDING]
+        assert [r.code for r in checked] == [RejectionCode.APPROVAL_PENDING]
 
 
-def test_moving_back_or_to_lost_is_allowed_while_pending(sessions, world):
+def test_back_and_lost_allowed_while_pending(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     move(sessions, world, deal_id, "trial-delivered", step=2)
     move(sessions, world, deal_id, "plan-accepted", step=3)
@@ -345,7 +341,7 @@ def test_moving_back_or_to_lost_is_allowed_while_pending(sessions, world):
     move(sessions, world, deal_id, "lost", step=4, outcome=lost)
 
 
-def test_every_entry_point_meets_the_gate(sessions, world):
+def test_gate_applies_to_every_entry_point(sessions, world):
     first = to_plan_accepted(sessions, world)
     second = to_plan_accepted(sessions, world)
     won = world.stage("trial-conversion", "won")
@@ -370,7 +366,7 @@ def test_every_entry_point_meets_the_gate(sessions, world):
             move_opportunity(session, first, won, Actor(world.rep, source, T0), WON)
 
 
-def test_a_non_blocking_request_does_not_stop_promotion(sessions, world):
+def test_non_blocking_request_allows_promotion(sessions, world):
     deal_id = new_deal(
         sessions,
         world,
@@ -397,7 +393,7 @@ def test_a_non_blocking_request_does_not_stop_promotion(sessions, world):
         )
 
 
-def test_the_import_path_opens_no_requests(sessions, world):
+def test_import_opens_no_requests(sessions, world):
     with sessions.begin() as session:
         batch = StageBatch(session)
         with batch.unit():
@@ -418,7 +414,7 @@ def test_the_import_path_opens_no_requests(sessions, world):
 # Deciding -------------------------------------------------------------------------
 
 
-def test_only_the_team_lead_or_an_admin_may_decide(sessions, world):
+def test_only_lead_or_admin_decides(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions() as session:
@@ -433,7 +429,7 @@ def test_only_the_team_lead_or_an_admin_may_decide(sessions, world):
     assert requests(sessions, deal_id)[0].status == "rejected"
 
 
-def test_the_lead_approves_with_a_corrected_amount(sessions, world):
+def test_approve_with_corrected_amount(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -461,7 +457,7 @@ def test_the_lead_approves_with_a_corrected_amount(sessions, world):
     assert [r.status for r in requests(sessions, deal_id)] == ["approved"]
 
 
-def test_approving_without_correction_keeps_the_amount(sessions, world):
+def test_approve_without_correction_keeps_amount(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -479,14 +475,14 @@ def test_approving_without_correction_keeps_the_amount(sessions, world):
         ("12,50", "commas only between groups"),
     ],
 )
-def test_a_bad_corrected_amount_is_refused(sessions, world, amount, message):
+def test_invalid_corrected_amount_rejected(sessions, world, amount, message):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions() as session, pytest.raises(ValidationError, match=message):
         approvals.approve(session, request.id, as_user(world.lead), amount=amount)
 
 
-def test_a_decided_request_cannot_be_decided_again(sessions, world):
+def test_decided_request_not_decided_again(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -503,7 +499,7 @@ def test_a_decided_request_cannot_be_decided_again(sessions, world):
 # Rejections and asking again ---------------------------------------------------------
 
 
-def test_a_rejection_needs_a_comment_and_keeps_the_gate_shut(sessions, world):
+def test_rejection_needs_comment_and_blocks(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions() as session, pytest.raises(ValidationError, match="needs a comment"):
@@ -521,7 +517,7 @@ def test_a_rejection_needs_a_comment_and_keeps_the_gate_shut(sessions, world):
     assert decisions(sessions, deal_id) == [("rejected", 1_280_000, None)]
 
 
-def test_changing_the_amount_after_a_rejection_asks_again(sessions, world):
+def test_amount_change_after_rejection_requests_again(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -538,7 +534,7 @@ def test_changing_the_amount_after_a_rejection_asks_again(sessions, world):
         move(sessions, world, deal_id, "won", step=4, outcome=WON)
 
 
-def test_request_again_needs_a_change_of_the_deal(sessions, world):
+def test_request_again_needs_deal_change(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -564,7 +560,7 @@ def test_request_again_needs_a_change_of_the_deal(sessions, world):
 # Invalidation ---------------------------------------------------------------------
 
 
-def test_changing_an_approved_amount_reopens_the_approval(sessions, world):
+def test_approved_amount_change_invalidates(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -590,7 +586,7 @@ def test_changing_an_approved_amount_reopens_the_approval(sessions, world):
         move(sessions, world, deal_id, "won", step=4, outcome=WON)
 
 
-def test_an_edit_that_keeps_the_amount_keeps_the_approval(sessions, world):
+def test_same_amount_edit_keeps_approval(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -605,7 +601,7 @@ def test_an_edit_that_keeps_the_amount_keeps_the_approval(sessions, world):
     assert [r.status for r in requests(sessions, deal_id)] == ["approved"]
 
 
-def test_a_pending_request_follows_the_amount(sessions, world):
+def test_pending_request_follows_amount(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     with sessions.begin() as session:
         update_opportunity(
@@ -619,7 +615,7 @@ def test_a_pending_request_follows_the_amount(sessions, world):
     assert decisions(sessions, deal_id) == []
 
 
-def test_an_amount_change_before_the_stage_waits_for_reentry(sessions, world):
+def test_amount_change_before_stage_waits(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -636,7 +632,7 @@ def test_an_amount_change_before_the_stage_waits_for_reentry(sessions, world):
     assert statuses == [("invalidated", 1_280_000), ("pending", 999_900)]
 
 
-def test_winning_at_another_amount_reopens_the_approval(sessions, world):
+def test_win_at_other_amount_invalidates(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -649,7 +645,7 @@ def test_winning_at_another_amount_reopens_the_approval(sessions, world):
     assert statuses == [("invalidated", 1_280_000), ("pending", 1_100_000)]
 
 
-def test_requests_are_journaled_for_sync(sessions, world):
+def test_requests_journaled_for_sync(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -675,7 +671,7 @@ def test_requests_are_journaled_for_sync(sessions, world):
 # Inbox and views ------------------------------------------------------------------
 
 
-def test_the_inbox_shows_each_user_what_they_decide(sessions, world):
+def test_inbox_visibility_by_role(sessions, world):
     teaching = to_plan_accepted(sessions, world)
     backend = new_deal(
         sessions,
@@ -703,7 +699,7 @@ def test_the_inbox_shows_each_user_what_they_decide(sessions, world):
     assert record.blocks_promotion is True
 
 
-def test_the_deal_view_lists_requests_with_their_history(sessions, world):
+def test_deal_approvals_with_history(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions.begin() as session:
@@ -728,10 +724,58 @@ def test_the_deal_view_lists_requests_with_their_history(sessions, world):
     assert badges == {deal_id: "pending"}
 
 
-def test_find_approval_takes_a_unique_prefix(sessions, world):
+def test_find_approval_by_prefix(sessions, world):
     deal_id = to_plan_accepted(sessions, world)
     [request] = requests(sessions, deal_id)
     with sessions() as session:
         assert approvals.find_approval(session, str(request.id)[:13]).id == request.id
         with pytest.raises(NotFoundError, match="approvals list"):
             approvals.find_approval(session, "ffffffff")
+
+
+def with_second_type(playbook):
+    """Return the education playbook with a second, non-blocking approval type
+    ("Discount note") in plan-accepted."""
+    series = []
+    for one in playbook.series:
+        stages = []
+        for stage in one.stages:
+            if stage.key == "plan-accepted":
+                extra = ApprovalTypeDef(
+                    "discount-note", LocalText("Discount note", "折扣说明"), False
+                )
+                stages.append(replace(stage, approvals=(*stage.approvals, extra)))
+            else:
+                stages.append(stage)
+        series.append(replace(one, stages=tuple(stages)))
+    return replace(playbook, series=tuple(series))
+
+
+def test_correction_invalidates_other_approvals(sessions, world):
+    with sessions.begin() as session:
+        install_playbook(session, with_second_type(shipped_playbook("education")))
+    deal_id = to_plan_accepted(sessions, world)
+    price, note = requests(sessions, deal_id)
+    with sessions.begin() as session:
+        approvals.approve(session, note.id, as_user(world.lead, 2))
+    with sessions.begin() as session:
+        result = approvals.approve(
+            session, price.id, as_user(world.lead, 3), amount="11000"
+        )
+    by_id = {r.id: r for r in requests(sessions, deal_id)}
+    # The price approval set the amount; the note approved at 12,800 reopens.
+    assert by_id[price.id].status == "approved"
+    assert by_id[note.id].status == "invalidated"
+    [reopened] = result.reopened
+    assert by_id[reopened].status == "pending"
+    assert by_id[reopened].amount_minor == 1_100_000
+    assert by_id[reopened].approval_type_id == note.approval_type_id
+    # The non-blocking reopened request does not hold the deal back.
+    move(
+        sessions,
+        world,
+        deal_id,
+        "won",
+        step=4,
+        outcome=replace(WON, actual_amount=Decimal("11000")),
+    )

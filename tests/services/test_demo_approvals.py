@@ -45,21 +45,21 @@ def _key(value: str) -> str:
     return value.replace("-", "")
 
 
-def test_every_open_deal_in_an_approval_stage_has_its_request(demo_store):
+def test_open_deals_in_stage_have_requests(demo_store):
     in_stage = _rows(
         demo_store,
         "SELECT o.id, count(DISTINCT t.id) AS types FROM opportunities o "
         "JOIN approval_types t ON t.stage_id = o.stage_id GROUP BY o.id",
     )
-    asked = {
+    requested = {
         _key(r["opportunity_id"])
         for r in _rows(demo_store, "SELECT opportunity_id FROM approvals")
     }
     assert in_stage
-    assert all(_key(row["id"]) in asked for row in in_stage)
+    assert all(_key(row["id"]) in requested for row in in_stage)
 
 
-def test_demo_requests_keep_the_rules(demo_store):
+def test_demo_requests_keep_rules(demo_store):
     requests = _rows(
         demo_store,
         "SELECT a.*, o.amount_minor AS deal_amount, o.team_id AS team, "
@@ -87,7 +87,7 @@ def test_demo_requests_keep_the_rules(demo_store):
             assert rejected["amount_minor"] == rejected["deal_amount"]
 
 
-def test_every_decision_has_its_row(demo_store):
+def test_every_decision_has_row(demo_store):
     decided = _rows(
         demo_store,
         "SELECT a.id, a.status, count(d.id) AS decisions FROM approvals a "
@@ -98,7 +98,7 @@ def test_every_decision_has_its_row(demo_store):
         assert row["decisions"] == expected[row["status"]], row["status"]
 
 
-def test_the_teaching_lead_has_a_full_inbox(demo_store):
+def test_teaching_lead_inbox_filled(demo_store):
     engine, sessions = open_store(demo_store)
     try:
         with sessions() as session:

@@ -141,7 +141,7 @@ def open_inbox(qtbot: Any, runner: TaskRunner, events: EventHub) -> ApprovalsInb
     return inbox
 
 
-def test_the_approval_flow_from_board_to_inbox_and_back(
+def test_approval_flow_board_inbox_panel(
     qtbot, qtmodeltester, monkeypatch, edu, edu_runner
 ):
     runner = edu_runner
@@ -229,7 +229,7 @@ def test_the_approval_flow_from_board_to_inbox_and_back(
     assert "reopened, the amount changed to 12,000.00 CNY" in second.label.text()
 
 
-def test_the_rep_sees_no_decision_buttons(qtbot, edu, edu_runner):
+def test_rep_sees_no_decision_buttons(qtbot, edu, edu_runner):
     runner = edu_runner
     events = EventHub()
     board = open_board(qtbot, runner, events, edu.series.id)
@@ -249,7 +249,7 @@ def test_the_rep_sees_no_decision_buttons(qtbot, edu, edu_runner):
     assert panel.tabs.tabText(3) == "Approvals (1 pending)"
 
 
-def test_a_refused_decision_is_shown_in_the_inbox(qtbot, monkeypatch, edu, edu_runner):
+def test_rejected_decision_shown_in_inbox(qtbot, monkeypatch, edu, edu_runner):
     runner = edu_runner
     events = EventHub()
     board = open_board(qtbot, runner, events, edu.series.id)
@@ -281,7 +281,7 @@ def _record(edu: Edu) -> ApprovalRecord:
         return record
 
 
-def test_the_dialog_checks_the_amount_in_the_deals_currency(qtbot, edu):
+def test_dialog_checks_amount_currency(qtbot, edu):
     record = _record(edu)
     dialog = DecisionDialog(record, True, "en")
     qtbot.addWidget(dialog)
@@ -308,7 +308,7 @@ def test_the_dialog_checks_the_amount_in_the_deals_currency(qtbot, edu):
     assert corrected.value() == DecisionInput(True, "Fine", "11,520.00")
 
 
-def test_a_rejection_needs_a_reason_in_the_dialog(qtbot, edu):
+def test_dialog_rejection_needs_reason(qtbot, edu):
     record = _record(edu)
     dialog = DecisionDialog(record, False, "en")
     qtbot.addWidget(dialog)
@@ -322,7 +322,7 @@ def test_a_rejection_needs_a_reason_in_the_dialog(qtbot, edu):
     assert dialog.value() == DecisionInput(False, "Below the floor price")
 
 
-def test_the_rejection_names_the_approval_in_the_interface_language():
+def test_rejection_text_names_approval():
     rejection = Rejection(
         RejectionCode.APPROVAL_PENDING,
         "",

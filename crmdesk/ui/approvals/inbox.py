@@ -290,19 +290,19 @@ class ApprovalsInbox(QWidget):
         self.model.set_language(language)
         self._on_selection()
 
-    def set_filter(self, which: InboxFilter) -> None:
+    def set_filter(self, listing: InboxFilter) -> None:
         """Show pending, decided or all requests."""
-        self.filter_combo.setCurrentIndex(self.filter_combo.findData(which))
+        self.filter_combo.setCurrentIndex(self.filter_combo.findData(listing))
 
     # Loading
 
     def reload(self) -> None:
         """Read the requests again."""
-        which = InboxFilter(self.filter_combo.currentData())
+        listing = InboxFilter(self.filter_combo.currentData())
 
         def load(session: Any) -> _Loaded:
             user_id = current_user_id(session)
-            records = inbox(session, user_id, which)
+            records = inbox(session, user_id, listing)
             deals = {r.opportunity_id for r in records}
             return _Loaded(
                 records,
