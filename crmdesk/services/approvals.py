@@ -44,14 +44,14 @@ act on would fill the lead's inbox with noise.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.errors import NotFoundError, ValidationError
@@ -69,6 +69,7 @@ from crmdesk.storage.models import (
     Team,
     User,
 )
+from crmdesk.storage.raw_values import RAW_TIME, RAW_UUID, UuidCache
 
 
 class ApprovalStatus(StrEnum):
@@ -188,6 +189,16 @@ _Request = TypeVar("_Request", bound=_HasRequestColumns)
 # Reading requests ----------------------------------------------------------------
 
 
+_RANK = {
+    ApprovalStatus.PENDING.value: 3,
+    ApprovalStatus.APPROVED.value: 3,
+    ApprovalStatus.REJECTED.value: 2,
+    ApprovalStatus.INVALIDATED.value: 1,
+}
+"""Rank of each status when choosing a type's current request; among equal
+ranks the newest request wins."""
+
+
 def _current_by_type(approvals: Iterable[_Request]) -> dict[uuid.UUID, _Request]:
     """Return each type's current request among a deal's requests.
 
@@ -195,18 +206,12 @@ def _current_by_type(approvals: Iterable[_Request]) -> dict[uuid.UUID, _Request]
     the newest rejected one, else the newest invalidated one. Ids are UUIDv7,
     so a later request has a greater id.
     """
-    rank = {
-        ApprovalStatus.PENDING.value: 3,
-        ApprovalStatus.APPROVED.value: 3,
-        ApprovalStatus.REJECTED.value: 2,
-        ApprovalStatus.INVALIDATED.value: 1,
-    }
     current: dict[uuid.UUID, _Request] = {}
     for approval in approvals:
         current_request = current.get(approval.approval_type_id)
-        key = (rank.get(approval.status, 0), approval.requested_at, approval.id)
+        key = (_RANK.get(approval.status, 0), approval.requested_at, approval.id)
         if current_request is None or key > (
-            rank.get(current_request.status, 0),
+            _RANK.get(current_request.status, 0),
             current_request.requested_at,
             current_request.id,
         ):
@@ -864,61 +869,54 @@ def find_approval(session: Session, value: str) -> Approval:
 def card_badges(
     session: Session,
     *,
-    series_id: uuid.UUID | None = None,
-    opportunity_ids: Iterable[uuid.UUID] | None = None,
+    opportunity_ids: Collection[uuid.UUID] | None = None,
+    within: Container[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, str]:
     """Return "pending" or "rejected" for deals with such a current request.
 
-    Limited to one series' deals or to the given deals when those are set. A
-    deal with both shows "rejected", as that one needs the rep. One query reads
-    the requests of every deal that has a pending or rejected one, so a board
-    load costs the same whatever the number of such deals.
+    ``opportunity_ids`` limits the query to a few deals. ``within`` filters the
+    result in Python instead, which suits a whole board: joining the board's
+    deals in SQL would visit every deal of the series, while the requests
+    table is far smaller. A deal with both statuses shows "rejected", as that
+    one needs the rep.
     """
-    waiting = (
-        select(Approval.opportunity_id)
-        .join(Opportunity, Opportunity.id == Approval.opportunity_id)
-        .where(
-            Approval.deleted_at.is_(None),
-            Opportunity.deleted_at.is_(None),
-            Approval.status.in_(
-                [ApprovalStatus.PENDING.value, ApprovalStatus.REJECTED.value]
-            ),
-        )
+    waiting = select(Approval.opportunity_id).where(
+        Approval.deleted_at.is_(None),
+        Approval.status.in_(
+            [ApprovalStatus.PENDING.value, ApprovalStatus.REJECTED.value]
+        ),
     )
-    if series_id is not None:
-        waiting = waiting.where(Opportunity.series_id == series_id)
     if opportunity_ids is not None:
         waiting = waiting.where(Approval.opportunity_id.in_(list(opportunity_ids)))
+    # Keys and times are read raw and compared as read (hex text and ISO text
+    # on SQLite, which order like the values), because converting every row
+    # cost more than the query. Only the deal ids are parsed, once each.
     rows = session.execute(
         select(
-            Approval.opportunity_id,
-            Approval.approval_type_id,
+            type_coerce(Approval.opportunity_id, RAW_UUID),
+            type_coerce(Approval.approval_type_id, RAW_UUID),
             Approval.status,
-            Approval.requested_at,
-            Approval.id,
+            type_coerce(Approval.requested_at, RAW_TIME),
+            type_coerce(Approval.id, RAW_UUID),
         ).where(
             Approval.deleted_at.is_(None),
             Approval.opportunity_id.in_(waiting.scalar_subquery()),
         )
     )
-    by_deal: dict[uuid.UUID, list[_RequestRow]] = {}
-    for row in rows:
-        by_deal.setdefault(row[0], []).append(_RequestRow(*row[1:]))
+    ids = UuidCache()
+    current: dict[tuple[uuid.UUID, object], tuple[int, Any, Any, str]] = {}
+    for raw_deal, raw_type, status, requested_at, raw_id in rows:
+        deal_id = ids.get(raw_deal)
+        if within is not None and deal_id not in within:
+            continue
+        candidate = (_RANK.get(status, 0), requested_at, raw_id, status)
+        held = current.get((deal_id, raw_type))
+        if held is None or candidate[:3] > held[:3]:
+            current[(deal_id, raw_type)] = candidate
     badges: dict[uuid.UUID, str] = {}
-    for deal_id, requests in by_deal.items():
-        statuses = {r.status for r in _current_by_type(requests).values()}
-        if ApprovalStatus.REJECTED.value in statuses:
-            badges[deal_id] = ApprovalStatus.REJECTED.value
-        elif ApprovalStatus.PENDING.value in statuses:
-            badges[deal_id] = ApprovalStatus.PENDING.value
+    for (deal_id, _type), (_rank, _at, _id, status) in current.items():
+        if status == ApprovalStatus.REJECTED.value:
+            badges[deal_id] = status
+        elif status == ApprovalStatus.PENDING.value:
+            badges.setdefault(deal_id, status)
     return badges
-
-
-@dataclass(frozen=True)
-class _RequestRow:
-    """The columns of a request that choosing the current one reads."""
-
-    approval_type_id: uuid.UUID
-    status: str
-    requested_at: datetime
-    id: uuid.UUID

@@ -96,7 +96,7 @@ def load_board(session: Session, series_id: uuid.UUID) -> Board:
         _card(row, by_id[row.stage_id])
         for row in board_repo.fetch_cards(session, series_id)
     ]
-    badges = card_badges(session, series_id=series_id)
+    badges = card_badges(session, within={card.id for card in cards})
     if badges:
         cards = [
             card._replace(approval=badges[card.id]) if card.id in badges else card
