@@ -3,8 +3,9 @@
 Builds a demo store in a temporary folder (fixed seed and date, so every run
 shows the same deals), opens the main window with a deal's detail panel, the
 outcome dialog, the pipeline review window, the customer board with a
-customer's state history, and the sync issues panel with the
-status bar in English and in Simplified Chinese, grabs each with
+customer's state history, the sync issues panel with the status bar, and the
+approvals inbox and a deal's approvals in English and in Simplified Chinese,
+grabs each with
 ``QWidget.grab()`` and writes PNG files to ``docs/images/``. It runs on Qt's
 offscreen platform unless ``QT_QPA_PLATFORM`` is set, so no display is needed.
 Chinese text needs a CJK font installed (fonts-noto-cjk on Debian).
@@ -197,6 +198,7 @@ class Shots:
         shots["outcome"] = self.outcome(window, language, out)
         shots["review"] = self.review(window, language, out)
         shots["customers"] = self.customers(window, language, out)
+        shots.update(self.approvals(window, language, out))
         if self.sync is not None:
             shots["sync-status"] = self.save(
                 window.statusBar(), "sync-status", language, out
@@ -320,6 +322,53 @@ class Shots:
         review.close()
         review.deleteLater()
         return path
+
+    def approvals(self, window, language: str, out: Path) -> dict[str, Path]:
+        """Save the teaching lead's approvals inbox and a deal's Approvals tab.
+
+        The demo's current user leads a team whose series asks for no approval,
+        so the store acts as the teaching team's lead for these two pictures.
+        """
+        from PySide6.QtCore import Qt
+        from sqlalchemy import select
+
+        from crmdesk.services.people import find_user
+        from crmdesk.services.workspace import current_user_id, set_current_user
+        from crmdesk.storage.models import Approval
+
+        with self.sessions.begin() as session:
+            before = current_user_id(session)
+            set_current_user(session, find_user(session, "li.na").id)
+            reopened = session.scalars(
+                select(Approval.opportunity_id)
+                .where(Approval.status == "invalidated")
+                .order_by(Approval.id)
+                .limit(1)
+            ).first()
+        shots = {}
+        inbox = window.open_approvals()
+        inbox.resize(*WINDOW_SIZE)
+        self.settle()
+        inbox.table.selectRow(0)
+        self.settle()
+        shots["approvals-inbox"] = self.save(inbox, "approvals-inbox", language, out)
+        inbox.close()
+        if reopened is not None:
+            series = next(
+                s for s in window.switcher.series() if s.key == "trial-conversion"
+            )
+            window.switcher.show_series(series.id)
+            window.detail.show_deal(reopened)
+            window.detail.show()
+            self.settle()
+            window.detail.tabs.setCurrentIndex(3)
+            window.resizeDocks([window.detail], [460], Qt.Orientation.Horizontal)
+            self.settle()
+            shots["approvals-deal"] = self.save(window, "approvals-deal", language, out)
+        if before is not None:
+            with self.sessions.begin() as session:
+                set_current_user(session, before)
+        return shots
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ Handler = Callable[[argparse.Namespace, cli_context.CliContext], int]
 def _command_modules() -> list[ModuleType]:
     from crmdesk.cli import (
         activities,
+        approvals,
         board,
         customers,
         deals,
@@ -45,6 +46,7 @@ def _command_modules() -> list[ModuleType]:
         customers,
         move,
         activities,
+        approvals,
         imports,
         leads,
         demo,

@@ -10,7 +10,10 @@ from typing import Any
 
 from crmdesk.cli.context import CliContext
 from crmdesk.domain.errors import ValidationError
+from crmdesk.services import demo_people as people
 from crmdesk.services.demo import SERIES_SHARES, generate_demo, store_has_deals
+from crmdesk.services.people import find_user
+from crmdesk.services.workspace import set_current_user
 
 
 def register(subparsers: Any) -> None:
@@ -40,6 +43,13 @@ def register(subparsers: Any) -> None:
         metavar="YYYY-MM-DD",
         help="date the data is placed around (default: the current date)",
     )
+    parser.add_argument(
+        "--user",
+        metavar="LOGIN",
+        help="demo user the store acts as (default: wang.fang, lead of the "
+        "front-end team); li.na leads the teaching team, whose approvals inbox "
+        "has the most requests",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -53,6 +63,13 @@ def run(args: argparse.Namespace, context: CliContext) -> int:
             raise ValidationError(
                 f"invalid date {args.today!r}: write it as YYYY-MM-DD"
             ) from None
+    if args.user:
+        logins = [login for team in people.TEAMS for login, _name in team.members]
+        if args.user.strip() not in logins:
+            raise ValidationError(
+                f"demo user {args.user!r} not found: use one of the demo logins, "
+                f"such as {logins[0]} or {people.TEAMS[1].members[0][0]}"
+            )
     with context.sessions() as session:
         has_deals = store_has_deals(session)
     if has_deals:
@@ -66,6 +83,9 @@ def run(args: argparse.Namespace, context: CliContext) -> int:
     started = time.perf_counter()
     summary = generate_demo(context.sessions, args.deals, args.seed, today)
     elapsed = time.perf_counter() - started
+    if args.user:
+        with context.sessions.begin() as session:
+            set_current_user(session, find_user(session, args.user.strip()).id)
     per_series = ", ".join(f"{k} {v:,}" for k, v in summary.deals_by_series.items())
     print(
         f"Generated a demo workspace in {context.paths.data_dir} "

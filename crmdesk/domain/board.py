@@ -43,6 +43,8 @@ class Card(NamedTuple):
     # visit ...) and due instant. The board marks it overdue once due is past.
     next_activity_kind: str | None = None
     next_activity_due: datetime | None = None
+    # "pending" or "rejected" when the deal has such a current approval request.
+    approval: str = ""
 
 
 @dataclass(frozen=True)

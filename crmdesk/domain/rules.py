@@ -34,6 +34,7 @@ class RejectionCode(StrEnum):
     AMOUNT_REQUIRED = "amount_required"
     DATE_REQUIRED = "date_required"
     DATE_IN_FUTURE = "date_in_future"
+    APPROVAL_PENDING = "approval_pending"
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,71 @@ def check_move(
                     "stage": current.name,
                     "actions": english,
                     "actions_zh": [_label(a, "zh") for a in open_required_actions],
+                },
+            )
+        )
+    return rejections
+
+
+@dataclass(frozen=True)
+class OpenApproval:
+    """A blocking approval request of a deal that is not approved.
+
+    ``status`` is pending or rejected; ``stage`` is the English name of the stage
+    that opened the request, ``name`` and ``name_zh`` the approval type's names.
+    """
+
+    name: str
+    name_zh: str
+    stage: str
+    status: str
+
+
+def is_forward(current: StagePosition, target: StagePosition) -> bool:
+    """Return whether moving from ``current`` to ``target`` promotes the deal.
+
+    A promotion goes to a later open stage or to a won stage.
+    """
+    if target.kind is StageKind.WON:
+        return current.kind is not StageKind.WON
+    return target.kind is StageKind.OPEN and target.position > current.position
+
+
+def check_approvals(
+    current: StagePosition,
+    target: StagePosition,
+    open_approvals: Sequence[OpenApproval],
+) -> list[Rejection]:
+    """Return a rejection for each blocking request that keeps the deal back.
+
+    ``open_approvals`` are the deal's blocking requests that are pending or
+    rejected, of stages the deal has reached. They stop a promotion only; moving
+    back or to lost stays allowed.
+    """
+    if not is_forward(current, target):
+        return []
+    rejections = []
+    for approval in open_approvals:
+        if approval.status == "rejected":
+            message = (
+                f"the approval {approval.name!r} of stage {approval.stage!r} was "
+                f"rejected: change the deal and ask for approval again before "
+                f"moving it on"
+            )
+        else:
+            message = (
+                f"the approval {approval.name!r} of stage {approval.stage!r} is "
+                f"pending: the team lead must approve it before the deal moves on"
+            )
+        rejections.append(
+            Rejection(
+                RejectionCode.APPROVAL_PENDING,
+                message,
+                {
+                    "approval": approval.name,
+                    "approval_zh": approval.name_zh,
+                    "stage": approval.stage,
+                    "status": approval.status,
                 },
             )
         )

@@ -13,6 +13,7 @@ from crmdesk.domain.board import BoardStage, Card, Totals, totals
 from crmdesk.domain.errors import NotFoundError
 from crmdesk.domain.playbook import LocalText, StageKind
 from crmdesk.domain.rules import effective_probability
+from crmdesk.services.approvals import card_badges
 from crmdesk.services.workspace import base_currency, exchange_rates
 from crmdesk.storage import board_repo
 from crmdesk.storage.models import Series
@@ -97,6 +98,12 @@ def load_board(session: Session, series_id: uuid.UUID) -> Board:
         _card(row, by_id[row.stage_id])
         for row in board_repo.fetch_cards(session, series_id)
     ]
+    badges = card_badges(session, within={card.id for card in cards})
+    if badges:
+        cards = [
+            card._replace(approval=badges[card.id]) if card.id in badges else card
+            for card in cards
+        ]
     return Board(
         series_id=series.id,
         series_name=LocalText(series.name_en, series.name_zh),
@@ -114,7 +121,8 @@ def load_cards(
     stages = {
         row.id: _stage(row) for row in board_repo.fetch_stages(session, series_id)
     }
+    badges = card_badges(session, opportunity_ids=opportunity_ids)
     return [
-        _card(row, stages[row.stage_id])
+        _card(row, stages[row.stage_id])._replace(approval=badges.get(row.id, ""))
         for row in board_repo.fetch_cards(session, series_id, opportunity_ids)
     ]

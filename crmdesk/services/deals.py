@@ -19,7 +19,7 @@ from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import Money, check_currency
 from crmdesk.domain.playbook import StageKind
 from crmdesk.domain.rules import effective_probability
-from crmdesk.services import customers
+from crmdesk.services import approvals, customers
 from crmdesk.services.activities import follow_deal_customer
 from crmdesk.services.context import Actor
 from crmdesk.services.stages import (
@@ -246,6 +246,7 @@ def create_opportunity(
         session.add(ProbabilityRevision(**plan.revision))
     session.add(StageHistory(**plan.history))
     session.flush()
+    approvals.stage_entered(session, opportunity, actor)
     return opportunity
 
 
@@ -295,6 +296,7 @@ def update_opportunity(
         if owner is None:
             raise NotFoundError(f"user {edit.owner_id} not found")
         opportunity.owner_id = owner.id
+    amount_before = (opportunity.amount_minor, opportunity.currency)
     if edit.currency is not None:
         opportunity.currency = check_currency(edit.currency)
     if edit.clear_amount:
@@ -308,4 +310,6 @@ def update_opportunity(
     if edit.notes is not None:
         opportunity.notes = edit.notes
     opportunity.updated_at = actor.at
+    if (opportunity.amount_minor, opportunity.currency) != amount_before:
+        approvals.amount_changed(session, opportunity, actor)
     return opportunity

@@ -53,6 +53,7 @@ from crmdesk.domain.playbook_file import shipped_playbook
 from crmdesk.services import demo_customers
 from crmdesk.services import demo_people as people
 from crmdesk.services.demo_activities import insert_demo_activities
+from crmdesk.services.demo_approvals import add_demo_approvals
 from crmdesk.services.demo_leads import add_demo_leads
 from crmdesk.services.demo_rows import DealContext, DealRows, simulate_deal
 from crmdesk.services.demo_walk import SeriesWalk
@@ -247,6 +248,7 @@ def _generate(
     demo_customers.assign_lifecycle(session, rng, end)
     add_demo_leads(session, team_users["front-end"][1], end)
     insert_demo_activities(session, random.Random(seed), end, BUSINESS_ZONE)
+    add_demo_approvals(session, random.Random(seed), end)
 
     return DemoSummary(
         seed=seed,

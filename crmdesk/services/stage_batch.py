@@ -313,6 +313,8 @@ class StageBatch:
         row = self._deal_row(opportunity_id)
         deal = self.deal(opportunity_id)
         facts = cached_series_facts(self.session, deal.series_id, self._facts)
+        # Imported history opens no approval requests and meets no approval
+        # gate: those moves already happened (see services/approvals.py).
         plan = plan_move(
             facts, deal, stage_id, actor, outcome, self._open_actions(deal, row)
         )

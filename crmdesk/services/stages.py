@@ -35,11 +35,14 @@ from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import Money
 from crmdesk.domain.playbook import LocalText, OutcomeResult, SeriesRules, StageKind
 from crmdesk.domain.rules import (
+    OpenApproval,
     RejectionCode,
     StagePosition,
+    check_approvals,
     check_move,
     effective_probability,
 )
+from crmdesk.services import approvals
 from crmdesk.services.context import Actor, utc_now
 from crmdesk.services.customer_states import (
     CustomerStateEffect,
@@ -322,6 +325,7 @@ def move_rejections(
     *,
     check_outcome: bool = True,
     at: datetime | None = None,
+    open_approvals: Sequence[OpenApproval] = (),
 ) -> list[Rejection]:
     """Return every reason a move would be rejected, or an empty list.
 
@@ -329,7 +333,8 @@ def move_rejections(
     not lie after it.
 
     ``open_actions`` are the required actions of the deal's current stage not
-    done yet; they matter only when ``gate_applies``.
+    done yet; they matter only when ``gate_applies``. ``open_approvals`` are the
+    deal's blocking approval requests not approved yet; they stop a promotion.
     """
     target = facts.positions.get(stage_id)
     if target is None:
@@ -352,6 +357,9 @@ def move_rejections(
     reopening = current.kind.is_result and origin is not None
     if not rejections and reopening and origin is not None and target != origin:
         rejections = check_move(facts.rules, stages, origin, target, actions)
+    if open_approvals:
+        gate = origin if reopening and origin is not None else current
+        rejections = rejections + check_approvals(gate, target, open_approvals)
     if not rejections and outcome is not None and not target.kind.is_result:
         rejections = [
             Rejection(
@@ -500,6 +508,7 @@ def plan_move(
     actor: Actor,
     outcome: OutcomeInput | None,
     open_actions: Sequence[LocalText],
+    open_approvals: Sequence[OpenApproval] = (),
 ) -> MovePlan:
     """Decide a move: check it and return the rows it writes.
 
@@ -514,7 +523,13 @@ def plan_move(
         ValidationError: the actual amount has more decimals than the currency.
     """
     rejections = move_rejections(
-        facts, deal, stage_id, outcome, open_actions, at=actor.at
+        facts,
+        deal,
+        stage_id,
+        outcome,
+        open_actions,
+        at=actor.at,
+        open_approvals=open_approvals,
     )
     if rejections:
         raise MoveRejectedError(rejections)
@@ -798,6 +813,7 @@ def check_stage_move(
         outcome,
         _open_actions(session, facts, deal),
         check_outcome=check_outcome,
+        open_approvals=_open_approvals(session, facts, deal),
     )
 
 
@@ -842,7 +858,13 @@ def _apply_move(
 ) -> MoveResult:
     deal, reopened = _loaded_state(session, opportunity, facts)
     plan = plan_move(
-        facts, deal, stage_id, actor, outcome, _open_actions(session, facts, deal)
+        facts,
+        deal,
+        stage_id,
+        actor,
+        outcome,
+        _open_actions(session, facts, deal),
+        _open_approvals(session, facts, deal),
     )
     if plan.reopen is not None and reopened is not None:
         for key, value in plan.reopen.items():
@@ -854,6 +876,7 @@ def _apply_move(
     for key, value in plan.opportunity.items():
         setattr(opportunity, key, value)
     session.add(StageHistory(**plan.history))
+    _approvals_after_move(session, opportunity, deal, actor)
     left = facts.stages[deal.stage_id].kind
     effect = _customer_state_hook(session, opportunity, facts, plan, left, actor)
     if effect is None:
@@ -884,6 +907,26 @@ def _customer_state_hook(
     if left is StageKind.WON:
         return won_deal_reopened(session, opportunity, facts.end_state_id)
     return None
+
+
+def _open_approvals(
+    session: Session, facts: SeriesFacts, deal: DealState
+) -> list[OpenApproval]:
+    """Return the deal's blocking approval requests that keep it from promotion."""
+    stage_id = gate_stage_id(deal)
+    stage = None if stage_id is None else facts.stages.get(stage_id)
+    if stage is None or stage.kind.is_result:
+        return []
+    return approvals.open_blocking(session, deal.id, stage.position)
+
+
+def _approvals_after_move(
+    session: Session, opportunity: Opportunity, before: DealState, actor: Actor
+) -> None:
+    """Open the requests of the entered stage; a won amount may invalidate some."""
+    if opportunity.amount_minor != before.amount_minor:
+        approvals.amount_changed(session, opportunity, actor)
+    approvals.stage_entered(session, opportunity, actor)
 
 
 def move_opportunities(

@@ -42,6 +42,7 @@ from crmdesk.services.lookups import Choice, list_users
 from crmdesk.services.playbooks import SeriesRecord, list_series
 from crmdesk.services.workspace import base_currency
 from crmdesk.ui.actions import WindowActions
+from crmdesk.ui.approvals.inbox import ApprovalsInbox
 from crmdesk.ui.customers.board import CustomerBoardWidget
 from crmdesk.ui.customers.detail import CustomerDetailPanel
 from crmdesk.ui.detail.panel import DetailPanel
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self._currency = ""
         self._review: ReviewWindow | None = None
         self.leads_window: LeadsWindow | None = None
+        self._approvals: ApprovalsInbox | None = None
         language = translators.language or "en"
 
         self.switcher = SeriesSwitcher(runner, events, language, self)
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
         actions.reload.triggered.connect(self.reload)
         actions.review.triggered.connect(self.open_review)
         actions.leads.triggered.connect(self.open_leads)
+        actions.approvals.triggered.connect(self.open_approvals)
         actions.move_selected.triggered.connect(self.popup_move_menu)
         actions.open_log_folder.triggered.connect(self.open_log_folder)
         actions.about.triggered.connect(self.show_about)
@@ -657,6 +660,19 @@ class MainWindow(QMainWindow):
         self.leads_window.activateWindow()
         self.leads_window.reload()
 
+    def open_approvals(self) -> ApprovalsInbox:
+        """Show the approvals inbox (Ctrl+Shift+A), opening it on first use."""
+        if self._approvals is None:
+            self._approvals = ApprovalsInbox(
+                self._runner, self._events, self.language, self
+            )
+            self._approvals.deal_requested.connect(self.detail.show_deal)
+        self._approvals.show()
+        self._approvals.raise_()
+        self._approvals.activateWindow()
+        self._approvals.reload()
+        return self._approvals
+
     def open_settings(self) -> None:
         """Open the Settings dialog and apply the changed settings at once."""
         dialog = SettingsDialog(
@@ -696,6 +712,8 @@ class MainWindow(QMainWindow):
             self._review.set_language(language)
         if self.leads_window is not None:
             self.leads_window.set_language(language)
+        if self._approvals is not None:
+            self._approvals.set_language(language)
 
     def show_about(self) -> None:
         """Show the version and what crmdesk is."""

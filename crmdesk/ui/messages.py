@@ -123,6 +123,21 @@ def rejection_text(
             return QCoreApplication.translate(
                 "MoveRejection", "A won deal needs its actual amount (zero or more)."
             )
+        case RejectionCode.APPROVAL_PENDING:
+            localised = "approval_zh" if language.startswith("zh") else "approval"
+            approval = str(params.get(localised) or params.get("approval", ""))
+            if params.get("status") == "rejected":
+                return QCoreApplication.translate(
+                    "MoveRejection",
+                    "The approval “{approval}” of stage “{stage}” was rejected: "
+                    "change the deal as the team lead asked, then ask for "
+                    "approval again.",
+                ).format(approval=approval, stage=stage("stage"))
+            return QCoreApplication.translate(
+                "MoveRejection",
+                "The approval “{approval}” of stage “{stage}” is pending: the "
+                "deal moves on once the team lead approves it.",
+            ).format(approval=approval, stage=stage("stage"))
         case RejectionCode.DATE_REQUIRED:
             return QCoreApplication.translate(
                 "MoveRejection", "A won deal needs the date it closed."

@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>ApprovalsInbox</name>
+    <message numerus="yes">
+        <source>%n request(s)</source>
+        <translation>
+            <numerusform>%n request</numerusform>
+            <numerusform>%n requests</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ChecklistView</name>
     <message numerus="yes">
         <source>%n required action(s) still open.</source>
@@ -69,6 +79,16 @@
         <translation>
             <numerusform>(%n deleted deal not listed)</numerusform>
             <numerusform>(%n deleted deals not listed)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DetailPanel</name>
+    <message numerus="yes">
+        <source>Approvals (%n pending)</source>
+        <translation>
+            <numerusform>Approvals (%n pending)</numerusform>
+            <numerusform>Approvals (%n pending)</numerusform>
         </translation>
     </message>
 </context>

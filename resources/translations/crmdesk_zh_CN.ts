@@ -128,6 +128,161 @@
     </message>
 </context>
 <context>
+    <name>Approvals</name>
+    <message>
+        <source>Pending</source>
+        <translation>待审批</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已批准</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>已驳回</translation>
+    </message>
+    <message>
+        <source>Reopened (amount changed)</source>
+        <translation>已重开（金额已变更）</translation>
+    </message>
+    <message>
+        <source>approved</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>驳回</translation>
+    </message>
+    <message>
+        <source>reopened</source>
+        <translation>重开</translation>
+    </message>
+    <message>
+        <source>{when}: reopened, the amount changed to {amount}</source>
+        <translation>{when}：金额改为 {amount}，审批已重开</translation>
+    </message>
+    <message>
+        <source>{when}: {decision} by {who}</source>
+        <translation>{when}：{who} {decision}</translation>
+    </message>
+    <message>
+        <source>at {amount}</source>
+        <translation>，金额 {amount}</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalsInbox</name>
+    <message>
+        <source>Approvals inbox</source>
+        <translation>审批收件箱</translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待审批</translation>
+    </message>
+    <message>
+        <source>Decided</source>
+        <translation>已处理</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>&amp;Approve…</source>
+        <translation>批准(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Reject…</source>
+        <translation>驳回(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Open deal</source>
+        <translation>打开商机</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>The requests could not be loaded: {error}</source>
+        <translation>无法读取审批申请：{error}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n request(s)</source>
+        <translation>
+            <numerusform>%n 个申请</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no approver (the team has no lead)</source>
+        <translation>无审批人（团队没有组长）</translation>
+    </message>
+    <message>
+        <source>Requested {when} by {who}; approver: {approver}</source>
+        <translation>{who} 于 {when} 提交；审批人：{approver}</translation>
+    </message>
+    <message>
+        <source>Only the lead of the deal's team or an admin decides this request.</source>
+        <translation>只有商机所属团队的组长或管理员可以审批此申请。</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalsTableModel</name>
+    <message>
+        <source>Deal</source>
+        <translation>商机</translation>
+    </message>
+    <message>
+        <source>Approval</source>
+        <translation>审批</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Approved amount</source>
+        <translation>批准金额</translation>
+    </message>
+    <message>
+        <source>Rep</source>
+        <translation>销售</translation>
+    </message>
+    <message>
+        <source>Requested</source>
+        <translation>申请时间</translation>
+    </message>
+    <message>
+        <source>The team has no lead: an admin decides this request.</source>
+        <translation>团队没有组长：由管理员审批此申请。</translation>
+    </message>
+    <message>
+        <source>Approver: {name}</source>
+        <translation>审批人：{name}</translation>
+    </message>
+    <message>
+        <source>{name} (blocks moving on)</source>
+        <translation>{name}（需审批后推进）</translation>
+    </message>
+    <message>
+        <source>{status}, no approver</source>
+        <translation>{status}，无审批人</translation>
+    </message>
+</context>
+<context>
     <name>BoardExport</name>
     <message>
         <source>{count} deals · totals in {currency} · {day}</source>
@@ -189,6 +344,14 @@
     <message>
         <source>No amount</source>
         <translation>无金额</translation>
+    </message>
+    <message>
+        <source>Approval pending</source>
+        <translation>待审批</translation>
+    </message>
+    <message>
+        <source>Approval rejected</source>
+        <translation>审批驳回</translation>
     </message>
     <message>
         <source>Close {date}</source>
@@ -591,6 +754,13 @@
     </message>
 </context>
 <context>
+    <name>DealApprovalsView</name>
+    <message>
+        <source>No approval was requested for this deal. Stages with approvals ask the team lead when the deal enters them.</source>
+        <translation>此商机尚无审批申请。商机进入设有审批的阶段时，会自动向组长提交申请。</translation>
+    </message>
+</context>
+<context>
     <name>DealFieldsForm</name>
     <message>
         <source>Title</source>
@@ -815,6 +985,57 @@
     </message>
 </context>
 <context>
+    <name>DecisionDialog</name>
+    <message>
+        <source>Approve request</source>
+        <translation>批准申请</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <source>Reject request</source>
+        <translation>驳回申请</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>驳回</translation>
+    </message>
+    <message>
+        <source>no amount</source>
+        <translation>无金额</translation>
+    </message>
+    <message>
+        <source>{approval} for “{deal}” ({owner}), requested at {amount}.</source>
+        <translation>“{deal}”（{owner}）的{approval}，申请金额 {amount}。</translation>
+    </message>
+    <message>
+        <source>no owner</source>
+        <translation>无负责人</translation>
+    </message>
+    <message>
+        <source>Comment:</source>
+        <translation>意见：</translation>
+    </message>
+    <message>
+        <source>Reason (required):</source>
+        <translation>驳回理由（必填）：</translation>
+    </message>
+    <message>
+        <source>Approved amount:</source>
+        <translation>批准金额：</translation>
+    </message>
+    <message>
+        <source>Change it to approve another amount; it becomes the deal's amount.</source>
+        <translation>修改后按新金额批准，该金额会成为商机金额。</translation>
+    </message>
+    <message>
+        <source>Write why you reject it, so the rep knows what to change.</source>
+        <translation>请填写驳回理由，让销售知道需要修改什么。</translation>
+    </message>
+</context>
+<context>
     <name>DetailPanel</name>
     <message>
         <source>Deal</source>
@@ -843,6 +1064,16 @@
     <message>
         <source>Saving failed: {error}</source>
         <translation>保存失败：{error}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Approvals (%n pending)</source>
+        <translation>
+            <numerusform>审批（%n 个待审批）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Approvals</source>
+        <translation>审批</translation>
     </message>
 </context>
 <context>
@@ -1604,6 +1835,14 @@
     <message>
         <source>A won deal needs its actual amount (zero or more).</source>
         <translation>赢单需要填写实际金额（零或以上）。</translation>
+    </message>
+    <message>
+        <source>The approval “{approval}” of stage “{stage}” was rejected: change the deal as the team lead asked, then ask for approval again.</source>
+        <translation>阶段“{stage}”的审批“{approval}”已被驳回：请按组长的意见修改商机，然后重新申请审批。</translation>
+    </message>
+    <message>
+        <source>The approval “{approval}” of stage “{stage}” is pending: the deal moves on once the team lead approves it.</source>
+        <translation>阶段“{stage}”的审批“{approval}”尚待审批：组长批准后商机才能继续推进。</translation>
     </message>
     <message>
         <source>A won deal needs the date it closed.</source>
@@ -3327,6 +3566,10 @@
         <translation>客户看板(&amp;C)</translation>
     </message>
     <message>
+        <source>&amp;Approvals inbox</source>
+        <translation>审批收件箱(&amp;A)</translation>
+    </message>
+    <message>
         <source>Move selected cards…</source>
         <translation>移动所选卡片…</translation>
     </message>
@@ -3357,6 +3600,57 @@
     <message>
         <source>About &amp;Qt</source>
         <translation>关于 Qt(&amp;Q)</translation>
+    </message>
+</context>
+<context>
+    <name>_Entry</name>
+    <message>
+        <source>Approve…</source>
+        <translation>批准…</translation>
+    </message>
+    <message>
+        <source>Reject…</source>
+        <translation>驳回…</translation>
+    </message>
+    <message>
+        <source>Ask again</source>
+        <translation>重新申请</translation>
+    </message>
+    <message>
+        <source>Change the deal as the lead asked first, then ask again.</source>
+        <translation>请先按组长的意见修改商机，再重新申请。</translation>
+    </message>
+    <message>
+        <source>Stage: {stage}</source>
+        <translation>阶段：{stage}</translation>
+    </message>
+    <message>
+        <source>Requested: {amount}</source>
+        <translation>申请金额：{amount}</translation>
+    </message>
+    <message>
+        <source>no amount</source>
+        <translation>无金额</translation>
+    </message>
+    <message>
+        <source>Approved: {amount}</source>
+        <translation>批准金额：{amount}</translation>
+    </message>
+    <message>
+        <source>Approver: {name}</source>
+        <translation>审批人：{name}</translation>
+    </message>
+    <message>
+        <source>none (the team has no lead)</source>
+        <translation>无（团队没有组长）</translation>
+    </message>
+    <message>
+        <source>The deal moves on only once this is approved.</source>
+        <translation>批准后商机才能继续推进。</translation>
+    </message>
+    <message>
+        <source>Asked {when} by {who}</source>
+        <translation>{who} 于 {when} 提交</translation>
     </message>
 </context>
 <context>

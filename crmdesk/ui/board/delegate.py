@@ -53,6 +53,9 @@ OVERDUE_COLOR = QColor("#c8372d")
 IDLE_COLOR = QColor("#d48806")
 """Accent of cards that stayed too long in their stage."""
 
+APPROVAL_PENDING_COLOR = QColor("#2f6fb3")
+"""Badge of cards whose approval request waits for the team lead."""
+
 WON_COLOR = QColor("#2f8f4e")
 LOST_COLOR = QColor("#8a8f98")
 
@@ -235,15 +238,17 @@ class CardDelegate(QStyledItemDelegate):
             self._elide(heading, fonts.heading, fonts.heading_metrics, room),
         )
 
-        # Line 2: the deal title under its customer.
+        # Line 2: the deal title under its customer, and the approval badge.
         second = top.translated(0, line)
+        badge_width = self._paint_approval(painter, second, fonts, palette, card)
         painter.setFont(fonts.body)
         painter.setPen(muted if card.customer else text_color)
         subtitle = card.title if card.customer else ""
+        room = inner.width() - badge_width
         painter.drawText(
             second,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            self._elide(subtitle, fonts.body, fonts.body_metrics, inner.width()),
+            self._elide(subtitle, fonts.body, fonts.body_metrics, room),
         )
 
         # Line 3: expected close, win probability, checklist progress.
@@ -258,6 +263,37 @@ class CardDelegate(QStyledItemDelegate):
         # Line 5: owner and days in stage.
         fourth = QRect(inner.left(), inner.bottom() - line + 1, inner.width(), line)
         self._paint_footer(painter, fourth, fonts, palette, model, card, muted)
+
+    def _paint_approval(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        fonts: _Fonts,
+        palette: QPalette,
+        card: Card,
+    ) -> int:
+        """Paint the pending or rejected approval badge; return the room it took."""
+        if card.approval == "pending":
+            text = self.tr("Approval pending")
+            color = APPROVAL_PENDING_COLOR
+        elif card.approval == "rejected":
+            text = self.tr("Approval rejected")
+            color = OVERDUE_COLOR
+        else:
+            return 0
+        painter.setFont(fonts.small)
+        width = fonts.small_metrics.horizontalAdvance(text) + 12
+        badge = QRectF(
+            rect.right() - width, rect.top() + 2, width, max(1, rect.height() - 4)
+        )
+        path = QPainterPath()
+        path.addRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+        painter.fillPath(
+            path, _mix(palette.color(QPalette.ColorRole.Base), color, 0.18)
+        )
+        painter.setPen(color.darker(130))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        return width + 8
 
     def _paint_facts(
         self,

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from crmdesk.domain.errors import CrmError, MoveRejectedError, Rejection
 from crmdesk.domain.playbook import OutcomeResult
+from crmdesk.services import approvals
+from crmdesk.services.approvals import ApprovalRecord
 from crmdesk.services.deal_detail import DealDetail, load_deal_detail
 from crmdesk.services.deals import OpportunityEdit, update_opportunity
 from crmdesk.services.lookups import (
@@ -43,8 +45,11 @@ from crmdesk.services.stages import (
     set_checklist_action,
     set_manual_probability,
 )
+from crmdesk.services.workspace import current_user_id
 from crmdesk.ui.acting import actor_in
+from crmdesk.ui.approvals.dialog import DecisionDialog
 from crmdesk.ui.customers.notice import announce
+from crmdesk.ui.detail.approvals_view import DealApprovalsView
 from crmdesk.ui.detail.checklist import ChecklistView
 from crmdesk.ui.detail.fields import DealFieldsForm
 from crmdesk.ui.detail.records import DealRecords
@@ -66,6 +71,8 @@ class _Loaded:
     customers: list[Choice]
     users: list[Choice]
     reasons: list[ReasonChoice]
+    approvals: list[ApprovalRecord]
+    may_decide: bool
 
 
 def _load(session: Any, deal_id: uuid.UUID) -> _Loaded:
@@ -77,6 +84,8 @@ def _load(session: Any, deal_id: uuid.UUID) -> _Loaded:
         customers=list_customers(session),
         users=list_users(session),
         reasons=list_reasons(session, detail.series_id),
+        approvals=approvals.deal_approvals(session, deal_id),
+        may_decide=approvals.may_decide(session, deal_id, current_user_id(session)),
     )
 
 
@@ -98,23 +107,13 @@ class DetailPanel(QDockWidget):
         self._loaded: _Loaded | None = None
         self._deal_id: uuid.UUID | None = None
 
-        self.heading = QLabel(self)
-        self.heading.setWordWrap(True)
-        self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.heading.setFont(font)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b3261e;")
-        self.message.hide()
-
+        self._build_labels()
         self.fields = DealFieldsForm(self)
         self.stage_section = StageSection(language, self)
         self.checklist = ChecklistView(language, self)
         self.records = DealRecords(language, self)
         self.timeline = TimelineWidget(runner, events, language, self)
+        self.approvals = DealApprovalsView(language, self)
 
         deal_page = QWidget(self)
         deal_layout = QVBoxLayout(deal_page)
@@ -130,6 +129,7 @@ class DetailPanel(QDockWidget):
         self.tabs.addTab(self.checklist, "")
         self.tabs.addTab(self.records, "")
         self.timeline_tab = self.tabs.addTab(self.timeline, "")
+        self.approvals_tab = self.tabs.addTab(self.approvals, "")
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -143,8 +143,22 @@ class DetailPanel(QDockWidget):
         self.stage_section.move_requested.connect(self._move_to)
         self.stage_section.probability_requested.connect(self._set_probability)
         self.checklist.action_toggled.connect(self._toggle_action)
+        self._connect_approvals()
         events.deals_changed.connect(self._on_deals_changed)
         self.retranslate()
+
+    def _build_labels(self) -> None:
+        self.heading = QLabel(self)
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b3261e;")
+        self.message.hide()
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Deal"))
@@ -152,6 +166,7 @@ class DetailPanel(QDockWidget):
         self.tabs.setTabText(1, self.tr("Checklist"))
         self.tabs.setTabText(2, self.tr("History"))
         self.tabs.setTabText(self.timeline_tab, self.tr("Activities"))
+        self._approvals_tab_text()
         if self._loaded is None:
             self.heading.setText(self.tr("Double-click a card to see its deal here."))
 
@@ -167,6 +182,7 @@ class DetailPanel(QDockWidget):
         self.checklist.set_language(language)
         self.records.set_language(language)
         self.timeline.set_language(language)
+        self.approvals.set_language(language)
 
     @property
     def deal_id(self) -> uuid.UUID | None:
@@ -230,6 +246,8 @@ class DetailPanel(QDockWidget):
         self.stage_section.show_detail(detail, loaded.stages)
         self.checklist.show_lines(detail.checklist)
         self.records.show_detail(detail)
+        self.approvals.show_records(loaded.approvals, loaded.may_decide)
+        self._approvals_tab_text()
         self.tabs.setEnabled(True)
 
     def _on_load_failed(self, error: Exception) -> None:
@@ -340,6 +358,47 @@ class DetailPanel(QDockWidget):
         self._write(
             lambda session, deal_id: move_opportunity(
                 session, deal_id, stage_id, actor_in(session), outcome
+            )
+        )
+
+    def _connect_approvals(self) -> None:
+        self.approvals.decision_requested.connect(self._decide)
+        self.approvals.request_again_requested.connect(self._request_again)
+
+    def _approvals_tab_text(self) -> None:
+        pending = self.approvals.pending_count()
+        if pending:
+            text = self.tr("Approvals (%n pending)", "", pending)
+        else:
+            text = self.tr("Approvals")
+        self.tabs.setTabText(self.approvals_tab, text)
+
+    def _decide(self, record: ApprovalRecord, approve: bool) -> None:
+        decision = DecisionDialog.ask(self, record, approve, self._language)
+        if decision is None:
+            return
+        approval_id = record.id
+        if decision.approve:
+            self._write(
+                lambda session, _deal_id: approvals.approve(
+                    session,
+                    approval_id,
+                    actor_in(session),
+                    decision.comment,
+                    decision.amount,
+                )
+            )
+        else:
+            self._write(
+                lambda session, _deal_id: approvals.reject(
+                    session, approval_id, actor_in(session), decision.comment
+                )
+            )
+
+    def _request_again(self, approval_id: uuid.UUID) -> None:
+        self._write(
+            lambda session, _deal_id: approvals.request_again(
+                session, approval_id, actor_in(session)
             )
         )
 

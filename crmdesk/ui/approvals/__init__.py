@@ -1,0 +1,1 @@
+"""The approvals inbox, the decision dialog and the shared status texts."""
