@@ -37,7 +37,7 @@ from crmdesk.services.duplicates import (
     encode_matches,
 )
 from crmdesk.services.screening import check_email, normalise_phone
-from crmdesk.storage.models import Lead, User
+from crmdesk.storage.models import Lead, PlaybookRow, User
 
 
 class LeadStatus(StrEnum):
@@ -321,6 +321,24 @@ def _record(lead: Lead, owners: dict[uuid.UUID, str]) -> LeadRecord:
 def _owner_names(session: Session) -> dict[uuid.UUID, str]:
     rows = session.execute(select(User.id, User.display_name))
     return {user_id: name for user_id, name in rows}
+
+
+def offers_leads_inbox(session: Session) -> bool:
+    """Return whether the interface offers the leads inbox.
+
+    A store whose playbooks all have ``intake = "customers"`` registers customers
+    directly, so the inbox is hidden there, unless the store already holds leads
+    (imported or synced), which must stay reachable. A store without playbooks
+    offers it.
+    """
+    intakes = set(
+        session.scalars(
+            select(PlaybookRow.intake).where(PlaybookRow.deleted_at.is_(None))
+        )
+    )
+    if not intakes or "leads" in intakes:
+        return True
+    return session.scalar(select(Lead.id).limit(1)) is not None
 
 
 def list_leads(

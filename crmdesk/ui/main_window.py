@@ -38,6 +38,7 @@ from crmdesk.config.settings import Settings
 from crmdesk.domain.board import CardFilter
 from crmdesk.domain.customer_board import CustomerFilter
 from crmdesk.services.customer_board import PlaybookChoice, list_state_playbooks
+from crmdesk.services.leads import offers_leads_inbox
 from crmdesk.services.lookups import Choice, list_users
 from crmdesk.services.playbooks import SeriesRecord, list_series
 from crmdesk.services.workspace import base_currency
@@ -81,6 +82,7 @@ class _Workspace:
     users: list[Choice]
     currency: str
     state_playbooks: list[PlaybookChoice]
+    leads_inbox: bool
 
 
 def _load_workspace(session: Any) -> _Workspace:
@@ -89,6 +91,7 @@ def _load_workspace(session: Any) -> _Workspace:
         list_users(session),
         base_currency(session),
         list_state_playbooks(session),
+        offers_leads_inbox(session),
     )
 
 
@@ -302,6 +305,7 @@ class MainWindow(QMainWindow):
             if board.series_id is not None:
                 board.show_series(board.series_id)
         self.actions_.new_deal.setEnabled(bool(workspace.series))
+        self.actions_.leads.setVisible(workspace.leads_inbox)
         self._show_customers_of(workspace)
         self._show_counts()
         self.workspace_loaded.emit(

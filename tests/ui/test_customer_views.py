@@ -223,3 +223,28 @@ def test_states_only_board_shows_no_deal_counts(studio_window):
     headers = [header.text() for header in window.customer_board.columns.headers()]
     assert headers[0] == "Enquiry · 1 customer"
     assert not window.customer_board.model.show_deals
+
+
+def test_customers_first_store_hides_leads_inbox(studio_window):
+    window, _sessions, _runner = studio_window
+    assert not window.actions_.leads.isVisible()
+
+
+def test_customers_first_store_with_leads_shows_inbox(qtbot, studio_window):
+    from crmdesk.services.context import Actor, ChangeSource
+    from crmdesk.services.leads import NewLead, add_lead
+
+    window, sessions, runner = studio_window
+    with sessions.begin() as session:
+        add_lead(
+            session,
+            NewLead(person="Chen Jie", phone="13800138000"),
+            Actor(None, ChangeSource.FORM),
+        )
+    window.reload()
+    assert runner.wait_idle()
+    assert window.actions_.leads.isVisible()
+
+
+def test_leads_first_store_shows_inbox(main_window):
+    assert main_window.actions_.leads.isVisible()
