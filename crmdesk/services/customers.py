@@ -32,6 +32,7 @@ from crmdesk.storage.models import (
     CustomerStateChange,
     PlaybookRow,
     Series,
+    Team,
     User,
 )
 
@@ -183,27 +184,55 @@ def check_new_customer(
     return sorted(matches.values(), key=match_rank)
 
 
-def first_state_id(session: Session) -> uuid.UUID | None:
-    """Return the first lifecycle state a new customer gets, or None without states.
+def first_state_id(
+    session: Session, team_id: uuid.UUID | None = None
+) -> uuid.UUID | None:
+    """Return the first lifecycle state a new customer of a team gets, or None.
 
-    The state is the first by position of the playbook of the first live series;
-    without series (a states-only playbook), of the first playbook by key that
-    has states.
+    The state is the first by position of the playbook whose live series the
+    team owns (the first such series by playbook key and position). Without a
+    team, or for a team that owns no series, it is the first state of the only
+    live playbook with live states. With several such playbooks and no series
+    of the team, the playbook is unknown and the result is None. The customer
+    then shows in the "No state" column, because a state of another playbook
+    would hide it from its own playbook's board and from the win hook.
     """
-    playbook_id = session.scalar(
-        select(Series.playbook_id)
-        .join(PlaybookRow, PlaybookRow.id == Series.playbook_id)
-        .where(Series.deleted_at.is_(None))
-        .order_by(PlaybookRow.key, Series.position)
-        .limit(1)
-    )
-    query = select(CustomerState.id).where(CustomerState.deleted_at.is_(None))
-    if playbook_id is not None:
-        query = query.where(CustomerState.playbook_id == playbook_id)
-    else:
-        query = query.join(PlaybookRow, PlaybookRow.id == CustomerState.playbook_id)
-        query = query.order_by(PlaybookRow.key)
-    return session.scalar(query.order_by(CustomerState.position).limit(1))
+    if team_id is not None:
+        playbook_id = session.scalar(
+            select(Series.playbook_id)
+            .join(Team, Team.key == Series.team_key)
+            .join(PlaybookRow, PlaybookRow.id == Series.playbook_id)
+            .where(
+                Team.id == team_id,
+                Series.deleted_at.is_(None),
+                PlaybookRow.deleted_at.is_(None),
+            )
+            .order_by(PlaybookRow.key, Series.position)
+            .limit(1)
+        )
+        if playbook_id is not None:
+            state_id = session.scalar(
+                select(CustomerState.id)
+                .where(
+                    CustomerState.playbook_id == playbook_id,
+                    CustomerState.deleted_at.is_(None),
+                )
+                .order_by(CustomerState.position)
+                .limit(1)
+            )
+            if state_id is not None:
+                return state_id
+    first_states = session.execute(
+        select(CustomerState.playbook_id, CustomerState.id)
+        .join(PlaybookRow, PlaybookRow.id == CustomerState.playbook_id)
+        .where(CustomerState.deleted_at.is_(None), PlaybookRow.deleted_at.is_(None))
+        .order_by(PlaybookRow.key, CustomerState.position)
+    ).all()
+    playbook_ids = {playbook_id for playbook_id, _state_id in first_states}
+    if len(playbook_ids) != 1:
+        return None
+    only_state_id: uuid.UUID = first_states[0][1]
+    return only_state_id
 
 
 def _owner_and_team(
@@ -228,9 +257,11 @@ def create_customer(
 ) -> Customer:
     """Register a customer, with its primary contact when ``new.contact`` is set.
 
-    The customer gets ``new.state_id`` or the first lifecycle state, and a first
-    state history row. The team defaults to the owner's team, so the customer
-    and its contact are shared within that team.
+    The customer gets ``new.state_id`` or the first lifecycle state of its
+    team's playbook (see ``first_state_id``) and, when it has a state, a first
+    state history row.
+    The team defaults to the owner's team, so the customer and its contact are
+    shared within that team.
 
     Raises:
         ValidationError: the name is empty, or a phone or e-mail is invalid.
@@ -240,7 +271,7 @@ def create_customer(
     owner_id, team_id = _owner_and_team(session, screened, actor)
     state_id = screened.state_id
     if state_id is None:
-        state_id = first_state_id(session)
+        state_id = first_state_id(session, team_id)
     elif session.get(CustomerState, state_id) is None:
         raise NotFoundError(f"customer state {state_id} not found")
     customer = Customer(

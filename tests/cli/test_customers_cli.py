@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from helpers import pipeline
+from helpers.customers import insert_stateless_customer
 from sqlalchemy import select
 
 from crmdesk.cli import run
@@ -32,6 +33,7 @@ from crmdesk.storage.models import (
     Customer,
     CustomerState,
     CustomerStateChange,
+    User,
 )
 
 
@@ -52,17 +54,26 @@ class Store:
     def customer(
         self, name: str, state: str | None, *, created: datetime | None = None
     ) -> uuid.UUID:
-        actor = Actor(self.user, ChangeSource.FORM, at=created or datetime.now(UTC))
+        """Create a customer owned by Wang Fang, by default a minute ago.
+
+        A customer in ``state`` comes from ``create_customer`` with its creation
+        history row; with ``state`` None it is stored without a state, as sync
+        can deliver one.
+        """
+        at = created or datetime.now(UTC) - timedelta(minutes=1)
         with self.sessions.begin() as session:
-            row = create_customer(
-                session,
-                NewCustomer(
-                    name,
-                    owner_id=self.user,
-                    state_id=None if state is None else self.states[state],
-                ),
-                actor,
-            )
+            if state is None:
+                owner = session.get(User, self.user)
+                assert owner is not None
+                row = insert_stateless_customer(
+                    session, name, at, team_id=owner.team_id, owner_id=owner.id
+                )
+            else:
+                row = create_customer(
+                    session,
+                    NewCustomer(name, owner_id=self.user, state_id=self.states[state]),
+                    Actor(self.user, ChangeSource.FORM, at=at),
+                )
             return row.id
 
     def deal(
@@ -170,17 +181,25 @@ def test_state_changes_and_history(store, capsys):
     out = capsys.readouterr().out
     assert "Customer 'Acme' is now in state customer (Customer / 客户)." in out
     with store.sessions() as session:
-        rows = list(session.scalars(select(CustomerStateChange)))
+        rows = list(
+            session.scalars(
+                select(CustomerStateChange).order_by(CustomerStateChange.changed_at)
+            )
+        )
         customer = session.get(Customer, acme)
         assert customer is not None
         assert customer.state_id == store.states["customer"]
-    assert len(rows) == 1
-    assert rows[0].note == "signed"
+    assert [(row.from_state_id, row.to_state_id) for row in rows] == [
+        (None, store.states["lead"]),
+        (store.states["lead"], store.states["customer"]),
+    ]
+    assert [row.note for row in rows] == ["", "signed"]
     history = output_json(
         capsys, ["customers", "history", str(acme), "--format", "json"]
     )
     assert [(line["from"], line["to"], line["note"]) for line in history] == [
-        ("Lead", "Customer", "signed")
+        (None, "Lead", ""),
+        ("Lead", "Customer", "signed"),
     ]
 
 
@@ -221,4 +240,7 @@ def test_move_won_prints_customer_line(store, capsys):
     assert "stays in state Customer / 客户" in out
     assert "does not move the customer back" in out
     history = output_json(capsys, ["customers", "history", "Acme", "--format", "json"])
-    assert [line["deal"] for line in history] == ["acme-1"]
+    assert [(line["from"], line["to"], line["deal"]) for line in history] == [
+        (None, "Lead", ""),
+        ("Lead", "Customer", "acme-1"),
+    ]

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from helpers.customers import insert_stateless_customer
 from helpers.pipeline import PLAYBOOK, Pipeline, install
 from sqlalchemy import select
 
@@ -72,12 +73,20 @@ def actor(user_id, hours=0, source=ChangeSource.FORM) -> Actor:
 
 
 def add_customer(sessions, name, state_id=None) -> uuid.UUID:
+    """Create a customer an hour before T0, in ``state_id`` or without a state.
+
+    A customer given a state comes from ``create_customer``, so its history
+    starts with a creation row (None -> ``state_id``) at ``at(-1)``.
+    """
     with sessions.begin() as session:
-        customer = create_customer(
-            session,
-            NewCustomer(name, state_id=state_id),
-            Actor(None, ChangeSource.FORM),
-        )
+        if state_id is None:
+            customer = insert_stateless_customer(session, name, at(-1))
+        else:
+            customer = create_customer(
+                session,
+                NewCustomer(name, state_id=state_id),
+                Actor(None, ChangeSource.FORM, at=at(-1)),
+            )
         return customer.id
 
 
@@ -138,8 +147,12 @@ def test_change_writes_history_row(sessions, world):
     assert result.to_state_id == states["customer"]
     assert state_of(sessions, customer_id) == (states["customer"], at(3))
     rows = changes(sessions, customer_id)
-    assert len(rows) == 1
-    row = rows[0]
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == [
+        (None, states["lead"]),
+        (states["lead"], states["customer"]),
+    ]
+    assert rows[0].changed_at == at(-1)
+    row = rows[1]
     assert row.id == result.history_id
     assert row.from_state_id == states["lead"]
     assert row.to_state_id == states["customer"]
@@ -185,7 +198,8 @@ def test_same_state_rejected(sessions, world):
         sessions.begin() as session,
     ):
         change_customer_state(session, customer_id, states["lead"], actor(user_id))
-    assert changes(sessions, customer_id) == []
+    rows = changes(sessions, customer_id)
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == [(None, states["lead"])]
 
 
 def test_backward_needs_note(sessions, world):
@@ -290,7 +304,10 @@ def test_bulk_change_reports_rejections(sessions, world):
     assert list(result.rejected) == [there]
     assert "already in state" in result.rejected[there]
     assert state_of(sessions, ahead)[0] == states["customer"]
-    assert changes(sessions, there) == []
+    rows = changes(sessions, there)
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == [
+        (None, states["customer"])
+    ]
 
 
 # Winning a deal -------------------------------------------------------------------
@@ -318,11 +335,13 @@ def test_win_moves_customer_to_end_state(sessions, world, source):
     assert state_of(sessions, customer_id) == (states["customer"], at(5))
     rows = changes(sessions, customer_id)
     assert [(r.from_state_id, r.to_state_id) for r in rows] == [
-        (states["lead"], states["customer"])
+        (None, states["lead"]),
+        (states["lead"], states["customer"]),
     ]
-    assert rows[0].opportunity_id == deal_id
-    assert rows[0].changed_by == user_id
-    assert rows[0].id == effect.history_id
+    assert rows[0].opportunity_id is None
+    assert rows[1].opportunity_id == deal_id
+    assert rows[1].changed_by == user_id
+    assert rows[1].id == effect.history_id
 
 
 def test_win_in_bulk_moves_each_customer(sessions, world):
@@ -358,7 +377,10 @@ def test_win_never_moves_customer_backward(sessions, world):
     assert result.customer_state is not None
     assert result.customer_state.effect is WinEffect.PAST_END
     assert state_of(sessions, customer_id)[0] == states["partner"]
-    assert changes(sessions, customer_id) == []
+    rows = changes(sessions, customer_id)
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == [
+        (None, states["partner"])
+    ]
 
 
 def test_win_with_customer_at_end_writes_nothing(sessions, world):
@@ -371,7 +393,10 @@ def test_win_with_customer_at_end_writes_nothing(sessions, world):
         )
     assert result.customer_state is not None
     assert result.customer_state.effect is WinEffect.ALREADY_THERE
-    assert changes(sessions, customer_id) == []
+    rows = changes(sessions, customer_id)
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == [
+        (None, states["customer"])
+    ]
 
 
 def test_lost_deal_leaves_customer(sessions, world):
@@ -453,7 +478,9 @@ def test_reopened_win_keeps_customer_state(sessions, world):
     assert effect.state == LocalText("Customer", "客户")
     assert effect.history_id is None
     assert state_of(sessions, customer_id) == (states["customer"], at(4))
-    assert len(changes(sessions, customer_id)) == 1
+    created_and_won = [(None, states["lead"]), (states["lead"], states["customer"])]
+    rows = changes(sessions, customer_id)
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == created_and_won
     # Winning it again finds the customer at the end state and writes nothing.
     with sessions.begin() as session:
         again = move_opportunity(
@@ -461,7 +488,8 @@ def test_reopened_win_keeps_customer_state(sessions, world):
         )
     assert again.customer_state is not None
     assert again.customer_state.effect is WinEffect.ALREADY_THERE
-    assert len(changes(sessions, customer_id)) == 1
+    rows = changes(sessions, customer_id)
+    assert [(r.from_state_id, r.to_state_id) for r in rows] == created_and_won
 
 
 # Reading --------------------------------------------------------------------------

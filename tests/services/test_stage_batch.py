@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.customers import insert_stateless_customer
 from helpers.pipeline import PLAYBOOK, SALES, Pipeline, install
 from sqlalchemy import select
 
@@ -144,14 +145,17 @@ class Store:
             self.pipeline: Pipeline = install(session, BOOK)
             self.user_id = ensure_user(session, "ana", "Ana", role="rep").id
             states = {row.key: row.id for row in session.scalars(select(CustomerState))}
-            self.customers = {
-                name: create_customer(
-                    session,
-                    NewCustomer(name, state_id=None if key is None else states[key]),
-                    Actor(self.user_id, ChangeSource.FORM, at=T0),
-                ).id
-                for name, key in CUSTOMERS.items()
-            }
+            self.customers: dict[str, uuid.UUID] = {}
+            for name, key in CUSTOMERS.items():
+                if key is None:
+                    customer = insert_stateless_customer(session, name, T0)
+                else:
+                    customer = create_customer(
+                        session,
+                        NewCustomer(name, state_id=states[key]),
+                        Actor(self.user_id, ChangeSource.FORM, at=T0),
+                    )
+                self.customers[name] = customer.id
         self.deals: dict[str, uuid.UUID] = {}
         # (step, customer name, effect) of every move that reported one.
         self.effects: list[tuple[int, str, WinEffect]] = []
@@ -419,17 +423,30 @@ def test_script_rows_match_hand_count(stores):
     assert deal_a["manual_probability"] is None
     reopened = [r for r in rows["outcomes"] if r["reopened_at"] is not None]
     assert len(reopened) == 4
-    # Alpha's first win and Delta's win move a customer; the rest keep states.
-    changes = sorted(rows["customer_state_history"], key=lambda r: r["changed_at"])
+    # Creating Alpha and Beta writes their first states at T0 (Delta is stored
+    # without one). Alpha's first win and Delta's win move a customer; the rest
+    # keep states.
+    changes = sorted(
+        rows["customer_state_history"],
+        key=lambda r: (r["changed_at"], r["customer_id"]),
+    )
     assert [
         (r["customer_id"], r["from_state_id"], r["to_state_id"]) for r in changes
     ] == [
+        ("customer:Alpha", None, "state:lead"),
+        ("customer:Beta", None, "state:partner"),
         ("customer:Alpha", "state:lead", "state:customer"),
         ("customer:Delta", None, "state:customer"),
     ]
-    assert [r["opportunity_id"] for r in changes] == ["deal:a", "deal:d"]
-    assert changes[0]["changed_at"] == T0 + timedelta(hours=9)
+    assert [r["opportunity_id"] for r in changes] == [None, None, "deal:a", "deal:d"]
+    assert [r["changed_at"] for r in changes] == [
+        T0,
+        T0,
+        T0 + timedelta(hours=9),
+        T0 + timedelta(hours=25),
+    ]
     assert changes[0]["changed_by"] == "user:ana"
+    assert changes[2]["changed_by"] == "user:ana"
     states = {r["name"]: r["state_id"] for r in rows["customers"]}
     assert states == {
         "Alpha": "state:customer",
@@ -438,7 +455,8 @@ def test_script_rows_match_hand_count(stores):
     }
     changed_at = {r["name"]: r["state_changed_at"] for r in rows["customers"]}
     assert changed_at["Alpha"] == T0 + timedelta(hours=9)
-    assert changed_at["Beta"] is None
+    assert changed_at["Beta"] == T0
+    assert changed_at["Delta"] == T0 + timedelta(hours=25)
 
 
 def test_rejected_unit_leaves_no_rows_of_its_deal(stores):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers.customers import insert_stateless_customer
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
@@ -25,7 +26,12 @@ from crmdesk.services.deals import (
     create_opportunity,
 )
 from crmdesk.services.playbooks import find_series
-from crmdesk.storage.models import Customer, CustomerState, CustomerStateChange
+from crmdesk.storage.models import (
+    Customer,
+    CustomerState,
+    CustomerStateChange,
+    User,
+)
 from crmdesk.ui.customers.board import CustomerBoardWidget
 from crmdesk.ui.customers.note_dialog import StateNoteDialog
 
@@ -44,19 +50,28 @@ def state_ids(store: Any) -> dict[str, uuid.UUID]:
 def add_customer(
     store: Any, name: str, state: str | None, *, days_ago: int = 0, deals: int = 0
 ) -> uuid.UUID:
+    """Create a customer owned by the store's user, with deals in open-sales.
+
+    A customer in ``state`` comes from ``create_customer`` and has a creation
+    history row a minute before the board changes anything; a customer with
+    ``state`` None is stored without a state, as sync can deliver one.
+    """
     states = state_ids(store)
-    at = datetime.now(UTC) - timedelta(days=days_ago)
+    at = datetime.now(UTC) - timedelta(days=days_ago, minutes=1)
     actor = Actor(store.user_id, ChangeSource.FORM, at)
     with store.sessions.begin() as session:
-        customer = create_customer(
-            session,
-            NewCustomer(
-                name,
-                owner_id=store.user_id,
-                state_id=None if state is None else states[state],
-            ),
-            actor,
-        )
+        if state is None:
+            owner = session.get(User, store.user_id)
+            assert owner is not None
+            customer = insert_stateless_customer(
+                session, name, at, team_id=owner.team_id, owner_id=owner.id
+            )
+        else:
+            customer = create_customer(
+                session,
+                NewCustomer(name, owner_id=store.user_id, state_id=states[state]),
+                actor,
+            )
         series = find_series(session, "open-sales")
         for number in range(deals):
             create_opportunity(
@@ -103,11 +118,15 @@ def history(store: Any, customer_id: uuid.UUID) -> list[CustomerStateChange]:
     with store.sessions() as session:
         return list(
             session.scalars(
-                select(CustomerStateChange).where(
-                    CustomerStateChange.customer_id == customer_id
-                )
+                select(CustomerStateChange)
+                .where(CustomerStateChange.customer_id == customer_id)
+                .order_by(CustomerStateChange.changed_at)
             )
         )
+
+
+def transitions(rows: list[CustomerStateChange]) -> list[tuple[Any, Any]]:
+    return [(row.from_state_id, row.to_state_id) for row in rows]
 
 
 def test_columns_cards_and_totals(qtbot, store, runner, events):
@@ -156,11 +175,12 @@ def test_drag_promotes_and_writes_history(qtbot, store, runner, events):
     assert column_names(board, states["customer"]) == ["Acme"]
     assert column_names(board, states["prospect"]) == []
     rows = history(store, acme)
-    assert len(rows) == 1
-    assert rows[0].from_state_id == states["prospect"]
-    assert rows[0].to_state_id == states["customer"]
-    assert rows[0].changed_by == store.user_id
-    assert rows[0].note == ""
+    assert transitions(rows) == [
+        (None, states["prospect"]),
+        (states["prospect"], states["customer"]),
+    ]
+    assert rows[1].changed_by == store.user_id
+    assert rows[1].note == ""
     assert not board.message_visible()
 
 
@@ -179,7 +199,11 @@ def test_drag_back_asks_for_note(qtbot, monkeypatch, store, runner, events):
     settle(qtbot, runner)
     assert asked == [("“Acme”", "Customer", "Prospect", True)]
     rows = history(store, acme)
-    assert [row.note for row in rows] == ["contract cancelled"]
+    assert transitions(rows) == [
+        (None, states["customer"]),
+        (states["customer"], states["prospect"]),
+    ]
+    assert [row.note for row in rows] == ["", "contract cancelled"]
     assert column_names(board, states["prospect"]) == ["Acme"]
 
 
@@ -190,7 +214,7 @@ def test_cancelled_note_changes_nothing(qtbot, monkeypatch, store, runner, event
     board = open_customer_board(qtbot, runner, events)
     drop(board, [acme], states["prospect"])
     settle(qtbot, runner)
-    assert history(store, acme) == []
+    assert transitions(history(store, acme)) == [(None, states["customer"])]
     assert column_names(board, states["customer"]) == ["Acme"]
 
 
@@ -204,7 +228,7 @@ def test_drop_on_no_state_is_explained(qtbot, store, runner, events):
     assert board.message_visible()
     assert "cannot be cleared" in board.message_text()
     settle(qtbot, runner)
-    assert history(store, acme) == []
+    assert transitions(history(store, acme)) == [(None, states["prospect"])]
     assert column_names(board, states["prospect"]) == ["Acme"]
 
 
@@ -222,7 +246,7 @@ def test_rejected_change_is_explained(qtbot, store, runner, events):
     text = board.message_text()
     assert "“Acme” cannot move to “Customer”:" in text
     assert "not found" in text
-    assert history(store, acme) == []
+    assert transitions(history(store, acme)) == [(None, states["prospect"])]
 
 
 def test_bulk_drop_moves_each_and_reports_rest(
@@ -288,17 +312,20 @@ def test_deal_board_win_and_reopen(qtbot, monkeypatch, store, runner, events):
         settle(qtbot, runner)
     drop_deal(deals, [deal_id], series.won_stage.id)
     settle(qtbot, runner)
-    rows = history(store, acme)
-    assert [(r.from_state_id, r.to_state_id) for r in rows] == [
-        (states["prospect"], states["customer"])
+    created_and_won = [
+        (None, states["prospect"]),
+        (states["prospect"], states["customer"]),
     ]
-    assert rows[0].opportunity_id == deal_id
+    rows = history(store, acme)
+    assert transitions(rows) == created_and_won
+    assert rows[0].opportunity_id is None
+    assert rows[1].opportunity_id == deal_id
     assert notices == ["“Acme” moved to the state “Customer”."]
     assert column_names(customers, states["customer"]) == ["Acme"]
 
     # Reopening the won deal keeps the customer's state and says so.
     drop_deal(deals, [deal_id], series.stage_by_key("negotiate").id)
     settle(qtbot, runner)
-    assert len(history(store, acme)) == 1
+    assert transitions(history(store, acme)) == created_and_won
     assert column_names(customers, states["customer"]) == ["Acme"]
     assert notices[-1].startswith("“Acme” stays in the state “Customer”")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,17 +39,25 @@ pytestmark = [
 ]
 
 
-def add_customer(sessions: Any, name: str, state_key: str | None) -> uuid.UUID:
+def add_customer(sessions: Any, name: str, state_key: str) -> uuid.UUID:
+    """Create a customer in a state, with its creation history row a minute ago."""
     with sessions.begin() as session:
         states = {row.key: row.id for row in session.scalars(select(CustomerState))}
         customer = create_customer(
             session,
-            NewCustomer(
-                name, state_id=None if state_key is None else states[state_key]
-            ),
-            Actor(None, ChangeSource.FORM),
+            NewCustomer(name, state_id=states[state_key]),
+            Actor(None, ChangeSource.FORM, at=datetime.now(UTC) - timedelta(minutes=1)),
         )
         return customer.id
+
+
+def state_changes(sessions: Any) -> list[CustomerStateChange]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(CustomerStateChange).order_by(CustomerStateChange.changed_at)
+            )
+        )
 
 
 @pytest.fixture
@@ -165,7 +173,8 @@ def test_detail_panel_shows_customer(qtbot, main_window, store, runner):
     assert [
         panel.state_combo.itemText(i) for i in range(panel.state_combo.count())
     ] == ["Customer"]
-    assert panel.tabs.count() == 4
+    assert panel.tabs.count() == 5
+    assert panel.tabs.widget(4) is panel.timeline
 
 
 def test_detail_panel_changes_state(qtbot, main_window, store, runner):
@@ -176,12 +185,16 @@ def test_detail_panel_changes_state(qtbot, main_window, store, runner):
     panel.note_edit.setText("signed")
     panel.change_button.click()
     runner.wait_idle()
-    with store.sessions() as session:
-        rows = list(session.scalars(select(CustomerStateChange)))
-    assert [row.note for row in rows] == ["signed"]
-    assert panel.history_table.rowCount() == 1
+    rows = state_changes(store.sessions)
+    assert [row.note for row in rows] == ["", "signed"]
+    # The table lists the newest change first: the change, then the creation.
+    assert panel.history_table.rowCount() == 2
+    assert panel.history_table.item(0, 1).text() == "Prospect"
     assert panel.history_table.item(0, 2).text() == "Customer"
     assert panel.history_table.item(0, 5).text() == "signed"
+    assert panel.history_table.item(1, 1).text() == ""
+    assert panel.history_table.item(1, 2).text() == "Prospect"
+    assert panel.history_table.item(1, 5).text() == ""
     assert panel.state_label.text().startswith("State: Customer")
 
 
@@ -195,17 +208,25 @@ def test_detail_panel_explains_missing_note(qtbot, main_window, store, runner):
     runner.wait_idle()
     assert panel.message.isVisibleTo(panel)
     assert "needs a note" in panel.message.text()
-    with store.sessions() as session:
-        assert list(session.scalars(select(CustomerStateChange))) == []
+    rows = state_changes(store.sessions)
+    assert [(row.customer_id, row.from_state_id) for row in rows] == [
+        (customer_id, None)
+    ]
+    assert panel.state_label.text().startswith("State: Customer")
 
 
 def test_detail_panel_takes_extra_page(main_window):
     from PySide6.QtWidgets import QLabel
 
     panel = main_window.customer_detail
-    index = panel.add_page(QLabel("timeline"), "Activities")
-    assert index == 4
+    assert panel.tabs.count() == 5
+    assert panel.timeline_tab == 4
+    assert panel.tabs.widget(4) is panel.timeline
     assert panel.tabs.tabText(4) == "Activities"
+    index = panel.add_page(QLabel("files"), "Files")
+    assert index == 5
+    assert panel.tabs.count() == 6
+    assert panel.tabs.tabText(5) == "Files"
 
 
 def test_window_has_one_customer_panel(main_window):

@@ -2,8 +2,8 @@
 history and deals, and a form to change its lifecycle state.
 
 The state change goes through ``change_customer_state`` with
-``ChangeSource.FORM``, like the board's drop. The pages sit in a tab widget;
-``add_page`` adds another one, such as an activity timeline.
+``ChangeSource.FORM``, like the board's drop. The pages sit in a tab widget
+whose fifth tab is the customer's activity timeline; ``add_page`` adds more.
 """
 
 from __future__ import annotations
