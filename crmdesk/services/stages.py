@@ -876,9 +876,12 @@ def _apply_move(
     for key, value in plan.opportunity.items():
         setattr(opportunity, key, value)
     session.add(StageHistory(**plan.history))
-    _approvals_after_move(session, opportunity, deal, actor)
     left = facts.stages[deal.stage_id].kind
     effect = _customer_state_hook(session, opportunity, facts, plan, left, actor)
+    # The approval queries flush the session; running them last keeps the move,
+    # its customer change and the approval rows in one flush, as StageBatch
+    # writes them.
+    _approvals_after_move(session, opportunity, deal, actor)
     if effect is None:
         return plan.result
     return replace(plan.result, customer_state=effect)
