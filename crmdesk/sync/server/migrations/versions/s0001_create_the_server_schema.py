@@ -949,6 +949,14 @@ BEGIN
     FROM public.opportunities o WHERE o.id = OLD.opportunity_id;
   v_owner := coalesce(v_owner, false);
   v_lead := coalesce(v_lead, false);
+  -- A decided request keeps the amount it was decided for. The owner's laptop
+  -- moves a pending request's amount with the deal's, and that change may
+  -- arrive after the lead decided: the deal's amount then reaches the request
+  -- through sync.settle_approvals (invalidated, asked again) or is a conflict.
+  IF v_owner AND NOT v_lead AND OLD.status <> 'pending' THEN
+    NEW.amount_minor := OLD.amount_minor;
+    NEW.currency := OLD.currency;
+  END IF;
   SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO v_changed
     FROM jsonb_each(to_jsonb(NEW)) e
    WHERE e.value IS DISTINCT FROM to_jsonb(OLD) -> e.key
