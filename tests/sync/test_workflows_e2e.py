@@ -224,9 +224,14 @@ def _deal_row(laptop: Client, deal: uuid.UUID) -> tuple[Any, ...]:
     return (row[0][0], uuid.UUID(hex=row[0][1]))
 
 
+def _sorted(rows: Any) -> list[tuple[Any, ...]]:
+    """Sort rows of values; None sorts before any number."""
+    return sorted(rows, key=lambda r: tuple(-1 if v is None else v for v in r))
+
+
 def _approvals(laptop: Client, deal: uuid.UUID) -> list[tuple[Any, ...]]:
     """(status, amount_minor, approved_amount_minor) of the deal's requests."""
-    return sorted(
+    return _sorted(
         tuple(r)
         for r in laptop.rows(
             "SELECT status, amount_minor, approved_amount_minor FROM approvals "
@@ -238,7 +243,7 @@ def _approvals(laptop: Client, deal: uuid.UUID) -> list[tuple[Any, ...]]:
 
 def _decisions(laptop: Client, deal: uuid.UUID) -> list[tuple[Any, ...]]:
     """(decision, amount_minor, corrected_amount_minor) of the deal's decisions."""
-    return sorted(
+    return _sorted(
         tuple(r)
         for r in laptop.rows(
             "SELECT decision, amount_minor, corrected_amount_minor "
@@ -253,7 +258,7 @@ def _server_rows(server: Any, sql: str, **params: Any) -> list[tuple[Any, ...]]:
 
     with server.engine.connect() as connection:
         rows = connection.execute(sa.text(sql), params).all()
-    return sorted(tuple(r) for r in rows)
+    return _sorted(tuple(r) for r in rows)
 
 
 def _trial_deal_in_plan_accepted(team: Team, amount: str = "12800") -> uuid.UUID:
@@ -632,4 +637,82 @@ def test_logged_call_and_won_deal_reach_the_team(server, team):
         ], laptop.name
     assert cid.rows("SELECT id FROM customers") == []
     assert cid.rows("SELECT id FROM activities") == []
+    _no_issues(*team.laptops)
+
+
+def _with_discount_note(playbook: Any) -> Any:
+    """The education playbook with a second, non-blocking approval type
+    ("Discount note") in plan-accepted."""
+    from dataclasses import replace
+
+    from crmdesk.domain.playbook import ApprovalTypeDef, LocalText
+
+    note = ApprovalTypeDef(
+        "discount-note", LocalText("Discount note", "折扣说明"), False
+    )
+    series = []
+    for one in playbook.series:
+        stages = tuple(
+            replace(stage, approvals=(*stage.approvals, note))
+            if stage.key == "plan-accepted"
+            else stage
+            for stage in one.stages
+        )
+        series.append(replace(one, stages=stages))
+    return replace(playbook, series=tuple(series))
+
+
+# The other approval of the deal, decided or not before the price is corrected
+# to 11,000.00: an approved one is invalidated and asked again for the new
+# amount, and a pending one takes the new amount.
+OTHER_APPROVAL = {
+    "approved": (
+        [
+            ("approved", 1280000, 1100000),
+            ("invalidated", 1280000, 1280000),
+            ("pending", 1100000, None),
+        ],
+        [
+            ("approved", 1280000, None),
+            ("approved", 1280000, 1100000),
+            ("invalidated", 1100000, None),
+        ],
+    ),
+    "pending": (
+        [("approved", 1280000, 1100000), ("pending", 1100000, None)],
+        [("approved", 1280000, 1100000)],
+    ),
+}
+
+
+@pytest.mark.parametrize("other", list(OTHER_APPROVAL))
+def test_correction_moves_the_other_approval(server, team, other):
+    ann, lee = team.ann, team.lee
+    expected, decisions = OTHER_APPROVAL[other]
+    with server.sessions().begin() as session:
+        install_playbook(session, _with_discount_note(shipped_playbook("education")))
+    _sync(ann, lee)
+    deal = _trial_deal_in_plan_accepted(team)
+    _sync(ann, lee)
+    with lee.sessions.begin() as session:
+        pending = {r.name.en: r.id for r in approvals.inbox(session, lee.user_id)}
+        assert sorted(pending) == ["Discount note", "Price pre-approval"]
+        if other == "approved":
+            approvals.approve(session, pending["Discount note"], _actor(lee))
+    _sync(lee)
+    with lee.sessions.begin() as session:
+        approvals.approve(
+            session, pending["Price pre-approval"], _actor(lee), amount="11000"
+        )
+    _sync(lee, ann)
+    assert (
+        _server_rows(
+            server, "SELECT status, amount_minor, approved_amount_minor FROM approvals"
+        )
+        == expected
+    )
+    for laptop in (ann, lee):
+        assert _deal_row(laptop, deal)[0] == 1100000, laptop.name
+        assert _approvals(laptop, deal) == expected, laptop.name
+        assert _decisions(laptop, deal) == decisions, laptop.name
     _no_issues(*team.laptops)
