@@ -716,3 +716,34 @@ def test_correction_moves_the_other_approval(server, team, other):
         assert _approvals(laptop, deal) == expected, laptop.name
         assert _decisions(laptop, deal) == decisions, laptop.name
     _no_issues(*team.laptops)
+
+
+def test_approved_amount_changed_reopens_once(server, team):
+    ann, lee = team.ann, team.lee
+    deal = _trial_deal_in_plan_accepted(team)
+    _sync(ann, lee)
+    with lee.sessions.begin() as session:
+        approvals.approve(session, _request(lee, deal), _actor(lee))
+    _sync(lee, ann)
+    # Ann's laptop invalidates the approval itself and asks again, so the
+    # server opens no second request.
+    with ann.sessions.begin() as session:
+        update_opportunity(
+            session, deal, OpportunityEdit(amount=Decimal("9900")), _actor(ann)
+        )
+    _sync(ann, lee)
+    expected = [("invalidated", 1280000, 1280000), ("pending", 990000, None)]
+    decisions = [("approved", 1280000, None), ("invalidated", 990000, None)]
+    assert (
+        _server_rows(
+            server, "SELECT status, amount_minor, approved_amount_minor FROM approvals"
+        )
+        == expected
+    )
+    for laptop in (ann, lee):
+        assert _approvals(laptop, deal) == expected, laptop.name
+        assert _decisions(laptop, deal) == decisions, laptop.name
+    with lee.sessions.begin() as session:
+        inbox = approvals.inbox(session, lee.user_id)
+        assert [(r.status, r.amount_minor) for r in inbox] == [("pending", 990000)]
+    _no_issues(*team.laptops)
