@@ -3,9 +3,11 @@
 The steps follow the playbook: the lead becomes a customer record (or joins an
 existing customer the rep chose, typically the one it was flagged against), the
 lead's person becomes the customer's contact, and when the rep picks a series,
-an opportunity opens in that series through ``deals.create_opportunity``. The
-lead's source and campaign are copied to the customer and the deal for
-reporting, and the lead keeps the ids of what it became.
+an opportunity opens in that series through ``deals.create_opportunity``.
+The deal belongs to the user who converts, because a rep writes only their
+own deals: a team mate who converts a rep's lead works the deal. The lead's
+source and campaign are copied to the customer and the deal for reporting,
+and the lead keeps the ids of what it became.
 
 A new customer starts in the series' start state when a series is chosen and
 it names one, else in the first lifecycle state.
@@ -178,7 +180,7 @@ def convert_lead(
                 customer_id=customer.id,
                 amount=options.amount,
                 expected_close=options.expected_close,
-                owner_id=lead.owner_id,
+                owner_id=actor.user_id or lead.owner_id,
                 contact_id=contact_id,
                 source=lead.source,
                 campaign=lead.campaign,

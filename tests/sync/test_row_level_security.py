@@ -63,9 +63,8 @@ def expected(role: str, table: str, op: str, target: str) -> bool:
         return role == "lead" and target == "team"
     lead_of_team = role == "lead" and target == "team"
     if table == "approvals":
-        # The owner opens requests; the team lead reads and decides them.
-        if op == "insert":
-            return target == "own"
+        # The owner opens requests. The team lead reads and decides them, and
+        # opens new ones for those that a corrected amount invalidated.
         return target == "own" or lead_of_team
     if table == "approval_decisions":
         # Append-only: the owner records invalidations, the lead decisions.
@@ -524,15 +523,26 @@ def test_approval_decided_only_by_team_lead(world):
     server.add_user("sue", "lead", "south")
     assert attempt("sue", *approve) is False
     assert attempt("sue", *decision) is False
-    # The team lead decides, but may not rewrite the request itself.
+    # The team lead decides, and moves a pending request's amount with a
+    # corrected deal amount, but may not rewrite a decided request.
     assert attempt("lee", *approve) is True
     assert attempt("lee", *decision) is True
     assert (
         attempt(
             "lee", "UPDATE approvals SET amount_minor = 1 WHERE id = %s", (approval,)
         )
-        is False
+        is True
     )
+    with server.connect(f"{server.prefix}_lee") as connection:
+        connection.autocommit = True
+        with (
+            pytest.raises(errors.InsufficientPrivilege),
+            connection.transaction(force_rollback=True),
+        ):
+            connection.execute(*approve)
+            connection.execute(
+                "UPDATE approvals SET amount_minor = 1 WHERE id = %s", (approval,)
+            )
     assert attempt("lee", *approved_request) is False
     # Decisions are append-only for everyone but admins.
     existing = ids["ann"]["approval_decisions"]

@@ -949,12 +949,23 @@ BEGIN
     FROM public.opportunities o WHERE o.id = OLD.opportunity_id;
   v_owner := coalesce(v_owner, false);
   v_lead := coalesce(v_lead, false);
+  -- A decided request keeps the amount it was decided for. The owner's laptop
+  -- moves a pending request's amount with the deal's, and that change may
+  -- arrive after the lead decided: the deal's amount then reaches the request
+  -- through sync.settle_approvals (invalidated, asked again) or is a conflict.
+  IF v_owner AND NOT v_lead AND OLD.status <> 'pending' THEN
+    NEW.amount_minor := OLD.amount_minor;
+    NEW.currency := OLD.currency;
+  END IF;
   SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO v_changed
     FROM jsonb_each(to_jsonb(NEW)) e
    WHERE e.value IS DISTINCT FROM to_jsonb(OLD) -> e.key
      AND e.key NOT IN ('row_version', 'field_meta', 'version', 'last_hlc')
      AND NOT (v_lead AND e.key IN ('status', 'approved_amount_minor', 'comment',
                                    'decided_at', 'decided_by'))
+     -- A corrected amount moves the deal's other pending requests with it.
+     AND NOT (v_lead AND OLD.status = 'pending' AND e.key IN ('amount_minor',
+                                                              'currency'))
      AND NOT (v_owner AND (e.key IN ('amount_minor', 'currency')
                            OR (NEW.status = 'invalidated'
                                AND e.key IN ('status', 'comment', 'decided_at',
@@ -1485,13 +1496,15 @@ def _policies_sql(table: str) -> str:
         read = f"{no_deal} {in_my_team} ELSE {deal_visible} END"
         insert = update = f"{no_deal} {in_my_team} ELSE {deal(owner)} END"
     elif table == "approvals":
-        # The owner opens requests; the lead of the deal's team decides them.
-        # sync.check_approval_update limits which columns each of them changes.
+        # The owner opens requests; the lead of the deal's team decides them,
+        # and asks again for the deal's other approvals when a corrected
+        # amount invalidates them. sync.check_approval_update limits which
+        # columns each of them changes.
         read = deal_visible
         insert = (
             f"({deal('false')} OR (status = 'pending' "
             "AND approved_amount_minor IS NULL AND decided_by IS NULL "
-            f"AND {deal(owner)}))"
+            f"AND {deal(f'{owner} OR {lead}')}))"
         )
         update = deal(f"{owner} OR {lead}")
     elif table == "approval_decisions":
