@@ -101,6 +101,44 @@ def test_bad_time_text_fails(store, capsys):
     assert "invalid date '5.12.2026'" in capsys.readouterr().err
 
 
+def test_year_one_time_fails_with_message(store, capsys):
+    # 0001-01-01 00:00 in Shanghai (UTC+8) is before the first UTC instant.
+    _sessions, _pipeline, _customer_id, deal_id = store
+    status = run(
+        [
+            "activities",
+            "log",
+            "--deal",
+            str(deal_id),
+            "call",
+            "--at",
+            "0001-01-01 00:00",
+        ]
+    )
+    assert status == 1
+    assert "invalid time '0001-01-01 00:00'" in capsys.readouterr().err
+
+
+def test_due_time_with_utc_offset_fails(store, capsys):
+    _sessions, _pipeline, _customer_id, deal_id = store
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d")
+    status = run(
+        [
+            "activities",
+            "plan",
+            "--deal",
+            str(deal_id),
+            "call",
+            "--due",
+            tomorrow,
+            "--time",
+            "10:00+00:00",
+        ]
+    )
+    assert status == 1
+    assert "invalid time '10:00+00:00'" in capsys.readouterr().err
+
+
 def test_plan_done_and_list(store, capsys):
     _sessions, _pipeline, customer_id, _deal_id = store
     due = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
