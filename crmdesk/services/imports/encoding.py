@@ -247,13 +247,24 @@ def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
         raise FileReadError(
             f"{path} is empty: a header row with column names is needed"
         )
-    _check_header(path, header)
+    check_header(path, header)
     return CsvTable(path, decoded.encoding, header, rows)
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def check_header(path: Path, header: list[str]) -> None:
+    """Raise when two columns share a name, naming both positions.
+
+    Raises:
+        FileReadError: a name repeats, or two columns have no name.
+    """
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
+        if not name and name in seen:
+            raise FileReadError(
+                f"{path}: columns {seen[name]} and {position} of the header row "
+                f"have no name: give every column a name, or delete the empty "
+                f"columns, and import again"
+            )
         if name in seen:
             raise FileReadError(
                 f"{path}: column name {name!r} appears twice (columns "

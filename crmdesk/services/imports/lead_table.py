@@ -17,6 +17,7 @@ from crmdesk.services.imports.encoding import (
     CsvRow,
     CsvTable,
     FileReadError,
+    check_header,
     read_csv,
 )
 
@@ -119,15 +120,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> CsvTable:
         raise FileReadError(
             f"{path} is empty: a header row with column names is needed"
         )
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen:
-            raise FileReadError(
-                f"{path}: column name {name!r} appears twice (columns "
-                f"{seen[name]} and {position}): rename one so the mapping can tell "
-                f"them apart"
-            )
-        seen[name] = position
+    check_header(path, header)
     return CsvTable(path, "xlsx", header, rows)
 
 

@@ -79,3 +79,14 @@ def test_forced_gbk_drops_a_leading_utf8_bom(tmp_path):
     table = read_csv(path, "gbk")
     assert table.header == ["公司", "手机"]
     assert table.rows[0].values == ["北京", "13800138000"]
+
+
+def test_two_unnamed_columns_named_by_position(tmp_path):
+    # Excel writes trailing commas for formatted but empty columns.
+    path = tmp_path / "trailing.csv"
+    path.write_text("company,phone,,\nAcme,13800138000,,\n", "utf-8")
+    with pytest.raises(FileReadError) as raised:
+        read_csv(path)
+    message = str(raised.value)
+    assert "columns 3 and 4 of the header row have no name" in message
+    assert "delete the empty columns" in message
