@@ -248,8 +248,8 @@ def find_customer(session: Session, value: str) -> uuid.UUID:
         return rows[0]
     if rows:
         raise NotFoundError(
-            f"customer name {value!r} is ambiguous: {len(rows)} customers share it. "
-            "Name the customer by its id"
+            f"customer name {value!r} is ambiguous: {len(rows)} customers share it "
+            f"({', '.join(str(row) for row in rows)}). Name the customer by its id"
         )
     raise NotFoundError(f"customer {value!r} not found: pass a customer id or name")
 
