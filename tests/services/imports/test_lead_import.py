@@ -280,6 +280,24 @@ def test_not_a_workbook(sessions: Any, actor: Actor, tmp_path: Path) -> None:
         _import(sessions, path, actor)
 
 
+def test_repeated_id_with_other_values_is_named(
+    sessions: Any, actor: Actor, tmp_path: Path
+) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "id,company,person,phone\n"
+        "7,Acme,Li Wei,13800138001\n"
+        "7,Zenith,Omar,13800138002\n",
+        "utf-8",
+    )
+    result = _import(sessions, path, actor)
+    assert (result.imported, result.rejected) == (1, 1)
+    [rejected] = result.rejected_rows
+    assert rejected.line == 3
+    assert "the same id '7' as line 2" in rejected.reason
+    assert "give each row its own id" in rejected.reason
+
+
 def test_text_file_named_xlsx_says_rename(
     sessions: Any, actor: Actor, tmp_path: Path
 ) -> None:
