@@ -184,11 +184,17 @@ def parse_clock(text: str | None) -> time | None:
     if text is None:
         return None
     try:
-        return time.fromisoformat(text.strip())
+        clock = time.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(
             f"invalid time {text!r}: write it as HH:MM, such as 14:30"
         ) from None
+    if clock.tzinfo is not None:
+        raise ValidationError(
+            f"invalid time {text!r}: times are in the business time zone, so "
+            f"leave out the UTC offset and write the local time, such as 14:30"
+        )
+    return clock
 
 
 def parse_moment(text: str | None, zone_name: str) -> datetime | None:
@@ -206,9 +212,15 @@ def parse_moment(text: str | None, zone_name: str) -> datetime | None:
             f"invalid time {text!r}: write it as 'YYYY-MM-DD HH:MM', such as "
             "'2026-12-05 14:30'"
         ) from None
-    if naive.tzinfo is not None:
-        return naive.astimezone(UTC)
-    return naive.replace(tzinfo=business_zone(zone_name)).astimezone(UTC)
+    try:
+        if naive.tzinfo is not None:
+            return naive.astimezone(UTC)
+        return naive.replace(tzinfo=business_zone(zone_name)).astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"invalid time {text!r}: the year is out of range; write a date "
+            f"such as '2026-12-05 14:30'"
+        ) from None
 
 
 def find_customer(session: Session, value: str) -> uuid.UUID:
@@ -236,8 +248,8 @@ def find_customer(session: Session, value: str) -> uuid.UUID:
         return rows[0]
     if rows:
         raise NotFoundError(
-            f"customer name {value!r} is ambiguous: {len(rows)} customers share it. "
-            "Name the customer by its id"
+            f"customer name {value!r} is ambiguous: {len(rows)} customers share it "
+            f"({', '.join(str(row) for row in rows)}). Name the customer by its id"
         )
     raise NotFoundError(f"customer {value!r} not found: pass a customer id or name")
 

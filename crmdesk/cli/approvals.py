@@ -140,7 +140,6 @@ def run_list(args: argparse.Namespace, context: CliContext) -> int:
     table = []
     for row in rows:
         cells = dict(row)
-        cells["id"] = row["id"][:13]
         cells["requested"] = row["requested"][:16].replace("T", " ")
         if row["approver"] is None:
             cells["approver"] = "(no lead)"

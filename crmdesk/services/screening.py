@@ -117,17 +117,19 @@ def check_email(text: str) -> str:
     Raises:
         ValidationError: the address is not of the form name@domain.tld.
     """
-    address = text.strip()
+    typed = text.strip()
+    # Full-width letters and "＠" typed with a Chinese input method become ASCII.
+    address = unicodedata.normalize("NFKC", typed).strip()
     if not address:
         return ""
     if len(address) > _EMAIL_MAX:
         raise ValidationError(
-            f"invalid e-mail address {address[:40]!r}…: it is longer than "
+            f"invalid e-mail address {typed[:40]!r}…: it is longer than "
             f"{_EMAIL_MAX} characters"
         )
     if not _EMAIL.match(address):
         raise ValidationError(
-            f"invalid e-mail address {address!r}: write it as name@example.com, "
+            f"invalid e-mail address {typed!r}: write it as name@example.com, "
             f"without spaces or commas, one address per field"
         )
     return address.lower()

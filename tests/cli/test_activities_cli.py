@@ -17,7 +17,7 @@ from crmdesk.cli import run
 from crmdesk.config.paths import resolve_paths
 from crmdesk.services.workspace import set_business_time_zone
 from crmdesk.storage.db import open_store
-from crmdesk.storage.models import Activity, ChecklistItem
+from crmdesk.storage.models import Activity, ChecklistItem, Customer
 
 
 @pytest.fixture
@@ -99,6 +99,67 @@ def test_bad_time_text_fails(store, capsys):
     )
     assert status == 1
     assert "invalid date '5.12.2026'" in capsys.readouterr().err
+
+
+def test_year_one_time_fails_with_message(store, capsys):
+    # 0001-01-01 00:00 in Shanghai (UTC+8) is before the first UTC instant.
+    _sessions, _pipeline, _customer_id, deal_id = store
+    status = run(
+        [
+            "activities",
+            "log",
+            "--deal",
+            str(deal_id),
+            "call",
+            "--at",
+            "0001-01-01 00:00",
+        ]
+    )
+    assert status == 1
+    assert "invalid time '0001-01-01 00:00'" in capsys.readouterr().err
+
+
+def test_due_time_with_utc_offset_fails(store, capsys):
+    _sessions, _pipeline, _customer_id, deal_id = store
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d")
+    status = run(
+        [
+            "activities",
+            "plan",
+            "--deal",
+            str(deal_id),
+            "call",
+            "--due",
+            tomorrow,
+            "--time",
+            "10:00+00:00",
+        ]
+    )
+    assert status == 1
+    assert "invalid time '10:00+00:00'" in capsys.readouterr().err
+
+
+def test_shared_customer_name_lists_ids(store, capsys):
+    sessions, _pipeline, first_id, _deal_id = store
+    with sessions.begin() as session:
+        first = session.get(Customer, first_id)
+        assert first is not None
+        second = Customer(
+            name="Sunny School",
+            team_id=first.team_id,
+            created_at=first.created_at,
+            updated_at=first.updated_at,
+            state_changed_at=first.state_changed_at,
+        )
+        session.add(second)
+        session.flush()
+        second_id = second.id
+    status = run(["activities", "log", "--customer", "Sunny School", "call"])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "'Sunny School' is ambiguous" in error
+    assert str(first_id) in error
+    assert str(second_id) in error
 
 
 def test_plan_done_and_list(store, capsys):

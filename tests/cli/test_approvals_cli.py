@@ -186,3 +186,17 @@ def test_demo_unknown_user_rejected(tmp_path, capsys):
     code = run(["--data-dir", folder, "demo", "--deals", "10", "--user", "nobody"])
     assert code == 1
     assert "demo user 'nobody' not found" in capsys.readouterr().err
+
+
+def test_table_ids_name_one_request_each(tmp_path, capsys):
+    # The demo makes many requests in the same millisecond, so their UUIDv7 ids
+    # share the first 13 characters; the table must show ids that approve takes.
+    folder = str(tmp_path / "demo")
+    demo = ["demo", "--deals", "300", "--today", "2025-06-30", "--user", "li.na"]
+    assert run(["--data-dir", folder, *demo]) == 0
+    capsys.readouterr()
+    assert run(["--data-dir", folder, "approvals", "list", "--format", "json"]) == 0
+    ids = [row["id"] for row in json.loads(capsys.readouterr().out)]
+    assert run(["--data-dir", folder, "--language", "en", "approvals", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [line.split()[0] for line in lines] == ids

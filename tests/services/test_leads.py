@@ -105,6 +105,7 @@ def test_phone_blank_is_none() -> None:
         ("Li.Wei@Acme.COM", "li.wei@acme.com"),
         ("  sales+cn@example.com.cn ", "sales+cn@example.com.cn"),
         ("o'brien@example.ie", "o'brien@example.ie"),
+        ("ｌｉ＠ａｃｍｅ．ｃｎ", "li@acme.cn"),
         ("", ""),
     ],
 )

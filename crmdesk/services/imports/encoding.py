@@ -62,6 +62,11 @@ def _decode_forced(path: Path, data: bytes, encoding: str) -> DecodedText:
         # A forced UTF-8 read of a file with a BOM would keep the BOM in the
         # first column name, so the mapping would not find that column.
         name = "utf-8-sig"
+    elif data.startswith(codecs.BOM_UTF8) and not name.startswith("utf"):
+        # Some tools put a UTF-8 byte order mark in front of GBK text. In GBK
+        # those three bytes would become junk characters in the first column
+        # name, so they are dropped.
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode(name)
     except UnicodeDecodeError as error:
@@ -75,7 +80,18 @@ def _decode_forced(path: Path, data: bytes, encoding: str) -> DecodedText:
 
 def _decode_detected(path: Path, data: bytes) -> DecodedText:
     if data.startswith(codecs.BOM_UTF8):
-        return DecodedText(data.decode("utf-8-sig"), "utf-8-sig", detected=True)
+        body = data[len(codecs.BOM_UTF8) :]
+        try:
+            return DecodedText(body.decode("utf-8"), "utf-8-sig", detected=True)
+        except UnicodeDecodeError as error:
+            position = error.start + len(codecs.BOM_UTF8)
+            raise FileReadError(
+                f"{path} starts with a UTF-8 byte order mark, but byte "
+                f"{position} (0x{data[position]:02x}) is not UTF-8: the text "
+                f"after the mark is in another encoding. If it is Chinese text "
+                f"from Excel, pass --encoding gbk; otherwise save the file again "
+                f"as UTF-8"
+            ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return DecodedText(data.decode("utf-16"), "utf-16", detected=True)
@@ -231,13 +247,24 @@ def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
         raise FileReadError(
             f"{path} is empty: a header row with column names is needed"
         )
-    _check_header(path, header)
+    check_header(path, header)
     return CsvTable(path, decoded.encoding, header, rows)
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def check_header(path: Path, header: list[str]) -> None:
+    """Raise when two columns share a name, naming both positions.
+
+    Raises:
+        FileReadError: a name repeats, or two columns have no name.
+    """
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
+        if not name and name in seen:
+            raise FileReadError(
+                f"{path}: columns {seen[name]} and {position} of the header row "
+                f"have no name: give every column a name, or delete the empty "
+                f"columns, and import again"
+            )
         if name in seen:
             raise FileReadError(
                 f"{path}: column name {name!r} appears twice (columns "

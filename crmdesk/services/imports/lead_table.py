@@ -17,10 +17,44 @@ from crmdesk.services.imports.encoding import (
     CsvRow,
     CsvTable,
     FileReadError,
+    check_header,
     read_csv,
 )
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+# The first bytes of an .xlsx (a zip archive) and of an OLE compound file, which
+# is what Excel 97-2003 (.xls) and password-protected workbooks are.
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def _check_content(path: Path) -> None:
+    """Raise when the file's bytes do not fit its suffix, saying what it is."""
+    try:
+        with path.open("rb") as stream:
+            start = stream.read(8)
+    except OSError:
+        return  # the reader reports a missing or unreadable file
+    is_workbook_name = path.suffix.lower() in XLSX_SUFFIXES
+    if start.startswith(_OLE_MAGIC):
+        raise FileReadError(
+            f"{path} is a password-protected workbook or an Excel 97-2003 (.xls) "
+            f"workbook, which cannot be read: remove the password, or open it in "
+            f"Excel and save it as .xlsx, then import that file"
+        )
+    if start.startswith(_ZIP_MAGIC) and not is_workbook_name:
+        raise FileReadError(
+            f"{path} is an Excel workbook although its name does not end in "
+            f".xlsx: rename it to .xlsx and import again"
+        )
+    if is_workbook_name and start and not start.startswith(_ZIP_MAGIC):
+        raise FileReadError(
+            f"{path} is not a readable .xlsx workbook: its content is not an Excel "
+            f"file although its name ends in {path.suffix}. If it is a CSV text "
+            f"file, rename it to .csv and import again; otherwise save it from "
+            f"Excel as .xlsx"
+        )
 
 
 def _cell_text(value: object) -> str:
@@ -86,15 +120,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> CsvTable:
         raise FileReadError(
             f"{path} is empty: a header row with column names is needed"
         )
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen:
-            raise FileReadError(
-                f"{path}: column name {name!r} appears twice (columns "
-                f"{seen[name]} and {position}): rename one so the mapping can tell "
-                f"them apart"
-            )
-        seen[name] = position
+    check_header(path, header)
     return CsvTable(path, "xlsx", header, rows)
 
 
@@ -107,6 +133,7 @@ def read_lead_table(
         FileReadError: the file cannot be read, or ``encoding`` is given for a
             workbook.
     """
+    _check_content(path)
     if path.suffix.lower() in XLSX_SUFFIXES:
         if encoding:
             raise FileReadError(

@@ -226,17 +226,18 @@ class _LeadImport:
         key = key or content_key(screened)
         first = self.seen_keys.get(key)
         if first is not None:
-            shared = (
-                "the same key"
-                if not key.startswith(CONTENT_KEY_PREFIX)
-                else "the same company, person, phone and e-mail"
-            )
-            self._list(
-                row.line,
-                "rejected",
-                f"the row repeats line {first} ({shared}): it was imported once",
-                values,
-            )
+            if key.startswith(CONTENT_KEY_PREFIX):
+                reason = (
+                    f"the row repeats line {first} (the same company, person, "
+                    f"phone and e-mail): it was imported once"
+                )
+            else:
+                reason = (
+                    f"the row has the same id {key!r} as line {first}, so only "
+                    f"line {first} was imported: give each row its own id, or "
+                    f"delete the repeated row"
+                )
+            self._list(row.line, "rejected", reason, values)
             return
         self.seen_keys[key] = row.line
         stored = self.existing.get(key)

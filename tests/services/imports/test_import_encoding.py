@@ -60,3 +60,33 @@ def test_empty_file(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(FileReadError, match="empty"):
         read_csv(path)
+
+
+def test_bom_before_gbk_text_is_an_error_that_suggests_gbk(tmp_path):
+    # EF BB BF, then "公司" in GBK: B9 AB CB BE. Byte 3 is the first GBK byte.
+    path = tmp_path / "bom-gbk.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "公司,手机\n".encode("gbk"))
+    with pytest.raises(FileReadError) as raised:
+        read_csv(path)
+    message = str(raised.value)
+    assert "byte 3 (0xb9)" in message
+    assert "--encoding gbk" in message
+
+
+def test_forced_gbk_drops_a_leading_utf8_bom(tmp_path):
+    path = tmp_path / "bom-gbk.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "公司,手机\n北京,13800138000\n".encode("gbk"))
+    table = read_csv(path, "gbk")
+    assert table.header == ["公司", "手机"]
+    assert table.rows[0].values == ["北京", "13800138000"]
+
+
+def test_two_unnamed_columns_named_by_position(tmp_path):
+    # Excel writes trailing commas for formatted but empty columns.
+    path = tmp_path / "trailing.csv"
+    path.write_text("company,phone,,\nAcme,13800138000,,\n", "utf-8")
+    with pytest.raises(FileReadError) as raised:
+        read_csv(path)
+    message = str(raised.value)
+    assert "columns 3 and 4 of the header row have no name" in message
+    assert "delete the empty columns" in message

@@ -280,6 +280,59 @@ def test_not_a_workbook(sessions: Any, actor: Actor, tmp_path: Path) -> None:
         _import(sessions, path, actor)
 
 
+def test_repeated_id_with_other_values_is_named(
+    sessions: Any, actor: Actor, tmp_path: Path
+) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "id,company,person,phone\n"
+        "7,Acme,Li Wei,13800138001\n"
+        "7,Zenith,Omar,13800138002\n",
+        "utf-8",
+    )
+    result = _import(sessions, path, actor)
+    assert (result.imported, result.rejected) == (1, 1)
+    [rejected] = result.rejected_rows
+    assert rejected.line == 3
+    assert "the same id '7' as line 2" in rejected.reason
+    assert "give each row its own id" in rejected.reason
+
+
+def test_text_file_named_xlsx_says_rename(
+    sessions: Any, actor: Actor, tmp_path: Path
+) -> None:
+    path = tmp_path / "leads.xlsx"
+    path.write_text("company\nAcme\n", "utf-8")
+    with pytest.raises(FileReadError, match=r"rename it to \.csv"):
+        _import(sessions, path, actor)
+
+
+def test_workbook_named_csv_says_rename(
+    sessions: Any, actor: Actor, tmp_path: Path
+) -> None:
+    path = tmp_path / "leads.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Company", "Mobile"])
+    workbook.save(path)
+    misnamed = path.rename(tmp_path / "leads.csv")
+    with pytest.raises(FileReadError, match=r"Excel workbook .* rename it to \.xlsx"):
+        _import(sessions, misnamed, actor)
+
+
+@pytest.mark.parametrize("name", ["locked.xlsx", "old.xls", "old.csv"])
+def test_ole_workbook_named(
+    sessions: Any, actor: Actor, tmp_path: Path, name: str
+) -> None:
+    # Password-protected .xlsx and Excel 97-2003 files are OLE compound files,
+    # which start with these eight bytes.
+    path = tmp_path / name
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    with pytest.raises(FileReadError, match=r"password-protected .* 97-2003"):
+        _import(sessions, path, actor)
+
+
 def test_missing_columns_are_named(sessions: Any, actor: Actor, tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("Firma,Telefon\nAcme,13800138000\n", "utf-8")
