@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -34,6 +37,11 @@ log = logging.getLogger(__name__)
 CLIENT_SCHEMA = 2
 PUSH_BATCH = 500
 PULL_PAGE = 2000
+# Pulled pages are applied in local transactions of at least this many rows (or
+# the rest of the bucket). Every commit writes the index pages it touched, so
+# one transaction per page multiplied the disk writes of a first sync; a larger
+# transaction holds the store's write lock longer.
+APPLY_ROWS = 10_000
 
 Connect = Callable[[], psycopg.Connection[Any]]
 
@@ -105,6 +113,7 @@ class SyncEngine:
         self._engine: Engine = bind
         self._connect = connect
         self._start_xmax = 0
+        self._empty_store = False
 
     # The round ------------------------------------------------------------------
 
@@ -294,6 +303,7 @@ class SyncEngine:
         ).fetchone()
         pg.commit()
         self._start_xmax = int(buckets_row[1]) if buckets_row else 0
+        self._empty_store = not local.has_shadows(self._engine)
         buckets: list[str] = list(buckets_row[0] or []) if buckets_row else []
         states = local.read_states(self._engine)
         known = set(json.loads(states.get("buckets", "[]")))
@@ -352,45 +362,192 @@ class SyncEngine:
     def _pull_bucket(
         self, pg: psycopg.Connection[Any], bucket: str, result: SyncResult
     ) -> dict[str, Any] | None:
+        cursor = local.read_states(self._engine).get(f"cursor:{bucket}", "0:0")
         header: dict[str, Any] | None = None
+        with (
+            _PageFetcher(pg, bucket, cursor) as pages,
+            _PageWriter(self._engine, bucket, result) as writer,
+        ):
+            for page in pages:
+                if int(page.horizon) < self._start_xmax:
+                    result.caught_up = False
+                if header is None:
+                    header = page.header
+                    # A first sync into an empty store takes a whole large
+                    # bucket in one local transaction.
+                    writer.bulk = self._empty_store and cursor == "0:0" and page.full
+                if not page.rows and page.cursor == cursor:
+                    break  # nothing new and the cursor stays: no local write
+                writer.add(page)
+        return header
+
+
+@dataclass
+class _Page:
+    """One page of a bucket as ``sync.pull`` returned it.
+
+    ``rows`` are (kind, table, row id, op, txid, change id, row version, last
+    hlc, image JSON text); ``cursor`` is the bucket position after the page.
+    """
+
+    header: dict[str, Any]
+    horizon: str
+    rows: list[tuple[Any, ...]]
+    cursor: str
+    full: bool
+
+
+_PULL_SQL = (
+    "SELECT kind, tbl, row_id::text, op, txid::text, change_id, row_version, "
+    "last_hlc, data FROM sync.pull(%s, %s::xid8, %s, %s)"
+)
+
+
+class _PageWriter:
+    """Apply the pulled pages of one bucket in local transactions.
+
+    A transaction takes pages until it holds ``APPLY_ROWS`` rows, then commits
+    them with the bucket's new cursor and the clock. In ``bulk`` mode (a first
+    sync) one transaction takes every page. The working tables that were empty
+    get only shadows while the pages go in; before the commit their working
+    rows are written from the shadows in one statement in key order, and their
+    secondary indexes, dropped meanwhile, are built again. Building an index
+    once costs a fraction of inserting into it row by row in random key order.
+    """
+
+    def __init__(self, engine: Engine, bucket: str, result: SyncResult) -> None:
+        self.bulk = False
+        self._engine = engine
+        self._bucket = bucket
+        self._result = result
+        self._stack: ExitStack | None = None
+        self._connection: Connection | None = None
+        self._rows = 0
+        self._newest = 0
+        self._cursor = ""
+        self._seen: set[str] = set()
+        self._deferred: set[str] = set()
+        self._indexes: list[str] = []
+
+    def __enter__(self) -> _PageWriter:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: Any) -> None:
+        if self._stack is None:
+            return
+        if error is None:
+            self._commit()
+        else:
+            stack, self._stack, self._connection = self._stack, None, None
+            stack.__exit__(type(error), error, error.__traceback__)
+
+    def add(self, page: _Page) -> None:
+        if self._stack is None:
+            self._stack = ExitStack()
+            self._connection = self._stack.enter_context(
+                local.write_transaction(self._engine)
+            )
+        connection = self._connection
+        assert connection is not None
+        if self.bulk:
+            for table_name in {row[1] for row in page.rows} - self._seen:
+                self._seen.add(table_name)
+                if table_name in local.SYNCED_TABLES:
+                    indexes = local.drop_indexes_if_empty(connection, table_name)
+                    if indexes is not None:
+                        self._deferred.add(table_name)
+                        self._indexes += indexes
+        self._newest = max(self._newest, pack(int(page.header["server_ms"])))
+        top = max((r[7] for r in page.rows if r[7] is not None), default=0)
+        self._newest = max(self._newest, top)
+        self._result.pulled += len(page.rows)
+        self._result.removed += _apply_page(
+            connection, self._bucket, page.rows, self._result, self._deferred
+        )
+        self._cursor = page.cursor
+        self._rows += len(page.rows)
+        if not self.bulk and self._rows >= APPLY_ROWS:
+            self._commit()
+
+    def _commit(self) -> None:
+        connection, stack = self._connection, self._stack
+        assert connection is not None and stack is not None
+        for table_name in sorted(self._deferred):
+            local.fill_rows_from_shadows(connection, table_name)
+        local.create_indexes(connection, self._indexes)
+        clock = HybridClock(int(local.get_state(connection, "hlc") or 0))
+        local.set_state(connection, "hlc", str(clock.receive(self._newest)))
+        local.set_state(connection, f"cursor:{self._bucket}", self._cursor)
+        self._stack, self._connection = None, None
+        self._rows, self._newest, self._indexes = 0, 0, []
+        self._seen, self._deferred = set(), set()
+        stack.close()
+
+
+class _PageFetcher:
+    """Fetch the pages of a bucket on a thread, one page ahead of the caller.
+
+    The server builds the next page while the laptop applies this one. Only the
+    fetching thread uses the connection until the iteration ends or is left.
+    """
+
+    def __init__(self, pg: psycopg.Connection[Any], bucket: str, cursor: str) -> None:
+        self._pg = pg
+        self._bucket = bucket
+        self._cursor = cursor
+        self._queue: queue.Queue[_Page | BaseException | None] = queue.Queue(2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"sync-pull-{bucket}", daemon=True
+        )
+
+    def __enter__(self) -> Iterator[_Page]:
+        self._thread.start()
+        return self._pages()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _pages(self) -> Iterator[_Page]:
         while True:
-            cursor = local.read_states(self._engine).get(f"cursor:{bucket}", "0:0")
-            txid, change = cursor.split(":")
-            rows = pg.execute(
-                "SELECT kind, tbl, row_id, op, txid::text, change_id, data::text "
-                "FROM sync.pull(%s, %s::xid8, %s, %s)",
-                (bucket, txid, int(change), PULL_PAGE),
-            ).fetchall()
-            pg.commit()
-            page_header = json.loads(rows[0][6])
-            horizon = rows[0][4]
-            if int(horizon) < self._start_xmax:
-                result.caught_up = False
-            if header is None:
-                header = page_header
-            page = rows[1:]
-            if not page and cursor == f"{horizon}:0":
-                return header  # nothing new and the cursor stays: no local write
-            with local.write_transaction(self._engine) as connection:
-                clock = HybridClock(int(local.get_state(connection, "hlc") or 0))
-                newest = pack(int(page_header["server_ms"]))
-                page = [
-                    (*row[:6], None if row[6] is None else (json.loads(row[6]), row[6]))
-                    for row in page
-                ]
-                for row in page:
-                    if row[6] is not None:
-                        newest = max(newest, _newest_stamp(row[6][0]))
-                result.pulled += len(page)
-                result.removed += _apply_page(connection, bucket, page, result)
-                local.set_state(connection, "hlc", str(clock.receive(newest)))
-                if len(page) == PULL_PAGE:
-                    position = f"{page[-1][4]}:{page[-1][5]}"
-                else:
-                    position = f"{horizon}:0"
-                local.set_state(connection, f"cursor:{bucket}", position)
-            if len(page) < PULL_PAGE:
-                return header
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _put(self, item: _Page | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            position = self._cursor
+            while True:
+                txid, change = position.split(":")
+                rows = self._pg.execute(
+                    _PULL_SQL, (self._bucket, txid, int(change), PULL_PAGE)
+                ).fetchall()
+                self._pg.commit()
+                body = rows[1:]
+                horizon = str(rows[0][4])
+                full = len(body) == PULL_PAGE
+                # After a short page the cursor moves to the horizon, which no
+                # later commit can fall behind.
+                position = f"{body[-1][4]}:{body[-1][5]}" if full else f"{horizon}:0"
+                page = _Page(json.loads(rows[0][8]), horizon, body, position, full)
+                if not self._put(page) or not full:
+                    break
+            self._put(None)
+        except BaseException as error:  # handed to the caller's thread
+            self._put(error)
 
 
 def _mutation(entry: Any) -> dict[str, Any]:
@@ -407,25 +564,30 @@ def _mutation(entry: Any) -> dict[str, Any]:
     }
 
 
-def _newest_stamp(data: dict[str, Any]) -> int:
-    return int(data.get("last_hlc") or 0)
-
-
 def _apply_page(
-    connection: Connection, bucket: str, page: list[Any], result: SyncResult
+    connection: Connection,
+    bucket: str,
+    rows: list[Any],
+    result: SyncResult,
+    deferred: set[str] | frozenset[str] = frozenset(),
 ) -> int:
-    """Apply one page of a bucket; return how many rows left this laptop."""
+    """Apply the rows of one page of a bucket; return how many rows left the laptop.
+
+    The working rows of ``deferred`` tables are left to the caller (see
+    :class:`_PageWriter`).
+    """
     removed = 0
-    puts: dict[tuple[str, uuid.UUID], tuple[dict[str, Any], str | None]] = {}
-    for _kind, table_name, row_id, op, _txid, _change, data in page:
+    puts: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for _kind, table_name, row_id, op, _txid, _change, version, _hlc, data in rows:
         if table_name not in local.SYNCED_TABLES:
             continue
+        key = row_id.replace("-", "")
         if op == "remove":
-            puts.pop((table_name, row_id), None)
-            removed += _remove(connection, table_name, row_id, bucket, result)
+            puts[table_name].pop(key, None)
+            removed += _remove(connection, table_name, uuid.UUID(key), bucket, result)
         elif data is not None:
-            puts[(table_name, row_id)] = data
-    _fold_images(connection, puts, bucket)
+            puts[table_name][key] = (int(version), data)
+    _fold(connection, puts, bucket, deferred)
     return removed
 
 
@@ -434,61 +596,76 @@ def _fold_images(
     images: dict[tuple[str, uuid.UUID], tuple[dict[str, Any], str | None]],
     bucket: str | None,
 ) -> set[tuple[str, uuid.UUID]]:
+    """Take server images (decoded, with their JSON text when known) in.
+
+    Returns the rows rewritten; see :func:`_fold`.
+    """
+    by_table: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for (table_name, row_id), (data, known) in images.items():
+        text = known
+        if text is None:
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        by_table[table_name][row_id.hex] = (int(data["row_version"]), text)
+    return {
+        (table_name, uuid.UUID(key))
+        for table_name, key in _fold(connection, by_table, bucket)
+    }
+
+
+def _fold(
+    connection: Connection,
+    images: dict[str, dict[str, tuple[int, str]]],
+    bucket: str | None,
+    deferred: set[str] | frozenset[str] = frozenset(),
+) -> set[tuple[str, str]]:
     """Take server images newer than their shadows in; return the rows rewritten.
 
+    ``images`` maps table to row id (hex) to (row version, image JSON text).
     Shadows are written first, then the working rows: those without pending
     local changes in one statement per table, the others one by one (shadow
     plus replay of the pending changes). ``bucket`` is added to each row's
     bucket list; None (images from a push reply) leaves the lists as they are.
     """
-    if not images:
+    if not any(images.values()):
         return set()
-    pending = local.pending_rows(connection)
-    by_table: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for table_name, row_id in images:
-        by_table[table_name].append(row_id)
+    pending = local.pending_keys(connection)
+    only_this = json.dumps([bucket]) if bucket is not None else "[]"
     shadows: list[tuple[Any, ...]] = []
-    rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    fast: list[tuple[str, uuid.UUID]] = []
-    slow: list[tuple[str, uuid.UUID]] = []
-    for table_name, ids in by_table.items():
-        known = local.shadow_versions(connection, table_name, ids)
-        for row_id in ids:
-            data, text = images[(table_name, row_id)]
-            version = int(data["row_version"])
-            current = known.get(row_id)
-            kept_buckets = set() if current is None else set(current[1])
-            if bucket is not None:
-                kept_buckets.add(bucket)
-            if current is not None and version <= current[0]:
-                if kept_buckets != current[1]:
-                    local.set_shadow_buckets(
-                        connection, table_name, row_id, kept_buckets
-                    )
-                continue
-            if text is None:
-                text = json.dumps(data, ensure_ascii=False)
-            shadows.append(
-                (
-                    table_name,
-                    row_id.hex,
-                    version,
-                    text,
-                    json.dumps(sorted(kept_buckets)),
-                )
-            )
-            if (table_name, row_id) in pending:
-                slow.append((table_name, row_id))
-                continue
-            rows[table_name].append(local.stored_row(table_name, data, version))
-            fast.append((table_name, row_id))
-    local.write_stored_shadows(connection, shadows)
-    for table_name, batch in rows.items():
-        local.write_stored_rows(connection, table_name, batch)
-    for table_name, row_id in slow:
-        local.rebuild_row(connection, table_name, row_id)
-    written = set(slow)
-    written.update(fast)
+    slow: list[tuple[str, str]] = []
+    written: set[tuple[str, str]] = set()
+    for table_name, rows in images.items():
+        known = local.shadow_states(connection, table_name, list(rows))
+        fresh: list[tuple[str, int]] = []
+        for key, (version, text) in rows.items():
+            current = known.get(key)
+            if current is None:
+                buckets = only_this
+            else:
+                kept = set(json.loads(current[1]))
+                if bucket is not None:
+                    kept.add(bucket)
+                buckets = json.dumps(sorted(kept))
+                if version <= current[0]:
+                    if buckets != current[1]:
+                        connection.exec_driver_sql(
+                            "UPDATE sync_shadow SET buckets = ? "
+                            "WHERE table_name = ? AND row_id = ?",
+                            (buckets, table_name, key),
+                        )
+                    continue
+            shadows.append((table_name, key, version, text, buckets))
+            written.add((table_name, key))
+            if (table_name, key) in pending:
+                slow.append((table_name, key))
+            else:
+                fresh.append((text, version))
+        if shadows:
+            local.write_stored_shadows(connection, shadows)
+            shadows = []
+        if table_name not in deferred:
+            local.write_json_rows(connection, table_name, fresh)
+    for table_name, key in slow:
+        local.rebuild_row(connection, table_name, uuid.UUID(key))
     return written
 
 

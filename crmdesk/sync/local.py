@@ -41,6 +41,9 @@ from crmdesk.storage.models import (
 from crmdesk.storage.types import UtcDateTime
 
 PENDING = "pending"
+# Page cache of a connection applying server data, in KiB (negative: a size,
+# not a page count, as SQLite's PRAGMA cache_size takes it).
+SYNC_CACHE_KIB = -65536
 ACKED = "acked"
 FAILED = "failed"
 
@@ -77,7 +80,12 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     """
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        # A larger page cache for the connection that applies server data: with
+        # the default 2 MB, a large pull read the same index pages again and
+        # again, and index builds sorted on disk.
+        connection.exec_driver_sql(f"PRAGMA cache_size={SYNC_CACHE_KIB}")
         connection.commit()
+        _register_functions(connection)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             try:
@@ -286,6 +294,160 @@ def _raw_upsert(table: Table) -> str:
 _STORERS = {name: _storers(table) for name, table in SYNCED_TABLES.items()}
 _RAW_UPSERTS = {name: _raw_upsert(table) for name, table in SYNCED_TABLES.items()}
 _RAW_SHADOW_UPSERT = _raw_upsert(shadow_table)
+
+
+# Server images as JSON text straight into working rows ------------------------------
+#
+# A first sync brings every row the user may see. Decoding each image in Python
+# and converting its values cost more than the SQLite writes, so the insert
+# statement reads the values out of the image text with SQLite's JSON functions
+# and turns them into the same storage values as the functions above.
+
+
+def _json_value(column: Any) -> str:
+    value = f"json_extract(?1, '$.\"{column.name}\"')"
+    kind = column.type
+    if isinstance(kind, Uuid):
+        return f"replace({value}, '-', '')"
+    if isinstance(kind, UtcDateTime):
+        # Server timestamps have no zone: "YYYY-MM-DDTHH:MM:SS.ffffff" with the
+        # trailing zeros of the fraction left out. The full form is converted
+        # here; the others go through the Python conversion.
+        return (
+            f"CASE WHEN length({value}) = 26 AND substr({value}, 20, 1) = '.' "
+            f"THEN replace({value}, 'T', ' ') WHEN {value} IS NULL THEN NULL "
+            f"ELSE crmdesk_store_instant({value}) END"
+        )
+    if isinstance(kind, Date):
+        return f"substr({value}, 1, 10)"
+    # JSON true and false come out as 1 and 0, the stored form of a Boolean.
+    return value
+
+
+def _json_upsert(table: Table) -> str:
+    names = [column.name for column in table.columns]
+    keys = [column.name for column in table.primary_key.columns]
+    values = [
+        "?2" if column.name == "version" else _json_value(column)
+        for column in table.columns
+    ]
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(values)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+def _json_fill(table: Table) -> str:
+    names = [column.name for column in table.columns]
+    values = [
+        "s.row_version"
+        if column.name == "version"
+        else _json_value(column).replace("?1", "s.data")
+        for column in table.columns
+    ]
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM sync_shadow s "
+        "WHERE s.table_name = ?1 "
+        f"AND NOT EXISTS (SELECT 1 FROM {table.name} x WHERE x.id = s.row_id) "
+        "AND s.row_id NOT IN (SELECT o.row_id FROM outbox o "
+        f"WHERE o.status = '{PENDING}' AND o.table_name = ?1) "
+        "ORDER BY s.row_id"
+    )
+
+
+_JSON_UPSERTS = {name: _json_upsert(table) for name, table in SYNCED_TABLES.items()}
+_JSON_FILLS = {name: _json_fill(table) for name, table in SYNCED_TABLES.items()}
+
+
+def _register_functions(connection: Connection) -> None:
+    driver = connection.connection.driver_connection
+    if driver is not None:
+        driver.create_function(
+            "crmdesk_store_instant", 1, _store_instant, deterministic=True
+        )
+
+
+def write_json_rows(
+    connection: Connection, table_name: str, rows: list[tuple[str, int]]
+) -> None:
+    """Insert or replace working rows from server images: (JSON text, version).
+
+    Runs inside :func:`write_transaction`, which provides the SQL function the
+    statement calls for timestamps with a zone.
+    """
+    if rows:
+        connection.exec_driver_sql(_JSON_UPSERTS[table_name], rows)
+
+
+def fill_rows_from_shadows(connection: Connection, table_name: str) -> None:
+    """Write the missing working rows of a table from their shadows, in key order.
+
+    Rows with pending local changes are left out (they are rebuilt one by one).
+    One statement in primary key order appends to the key index instead of
+    inserting into it at random places, as row-by-row writes of a first sync do.
+    """
+    connection.exec_driver_sql(_JSON_FILLS[table_name], (table_name,))
+
+
+def shadow_states(
+    connection: Connection, table_name: str, hex_ids: list[str]
+) -> dict[str, tuple[int, str]]:
+    """Return version and bucket list (JSON) of the shadows of rows given as hex."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(hex_ids), 500):
+        part = hex_ids[start : start + 500]
+        rows = connection.exec_driver_sql(
+            "SELECT row_id, row_version, buckets FROM sync_shadow "
+            f"WHERE table_name = ? AND row_id IN ({', '.join('?' * len(part))})",
+            (table_name, *part),
+        ).all()
+        for row_id, version, buckets in rows:
+            found[str(row_id)] = (int(version), str(buckets))
+    return found
+
+
+def has_shadows(engine: Engine) -> bool:
+    """Return whether the store holds any server row (False before a first sync)."""
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT 1 FROM sync_shadow LIMIT 1").first()
+    return row is not None
+
+
+def drop_indexes_if_empty(connection: Connection, table_name: str) -> list[str] | None:
+    """Drop the secondary indexes of an empty working table; return their SQL.
+
+    Returns None when the table has rows. Constraint indexes (primary key,
+    unique) stay. The caller builds the returned indexes again with
+    :func:`create_indexes` in the same transaction.
+    """
+    table = SYNCED_TABLES[table_name]
+    if connection.execute(select(table.c.id).limit(1)).first() is not None:
+        return None
+    rows = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table_name,),
+    ).all()
+    for name, _sql in rows:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [str(sql) for _name, sql in rows]
+
+
+def create_indexes(connection: Connection, statements: list[str]) -> None:
+    """Run the CREATE INDEX statements :func:`drop_indexes_if_empty` returned."""
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def pending_keys(connection: Connection) -> set[tuple[str, str]]:
+    """Return (table, row id hex) of every row with pending outbox entries."""
+    rows = connection.exec_driver_sql(
+        "SELECT DISTINCT table_name, row_id FROM outbox WHERE status = ?", (PENDING,)
+    ).all()
+    return {(str(table_name), str(row_id)) for table_name, row_id in rows}
 
 
 def stored_row(table_name: str, data: dict[str, Any], version: int) -> tuple[Any, ...]:
