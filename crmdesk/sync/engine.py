@@ -19,11 +19,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import psycopg
-from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +31,7 @@ from crmdesk.sync import local
 from crmdesk.sync.hlc import HybridClock, pack
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The local schema version every push carries (local Alembic revision 0002).
 CLIENT_SCHEMA = 2
@@ -44,12 +44,6 @@ PULL_PAGE = 2000
 APPLY_ROWS = 10_000
 
 Connect = Callable[[], psycopg.Connection[Any]]
-
-_SET_STATUS = (
-    update(local.outbox)
-    .where(local.outbox.c.seq == bindparam("b_seq"))
-    .values(status=bindparam("b_status"))
-)
 
 
 class SyncError(Exception):
@@ -168,10 +162,11 @@ class SyncEngine:
         else:
             client = uuid.UUID(known)
         with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(local.outbox)
-                .where(local.outbox.c.status == local.PENDING)
-                .order_by(local.outbox.c.seq)
+            rows = connection.exec_driver_sql(
+                "SELECT seq, tx_group, table_name, row_id, operation, changes, "
+                "mutation_id, base_version, base_values, hlc FROM outbox "
+                "WHERE status = ? ORDER BY seq",
+                (local.PENDING,),
             ).all()
         return client, list(rows)
 
@@ -179,32 +174,47 @@ class SyncEngine:
         client, entries = self._pending()
         if not entries:
             return
-        groups = [
-            [_mutation(entry) for entry in members]
-            for _group, members in groupby(entries, key=lambda e: e.tx_group)
-        ]
-        batch: list[list[dict[str, Any]]] = []
+        batches: list[list[list[tuple[int, str]]]] = []
+        batch: list[list[tuple[int, str]]] = []
         size = 0
-        for group in groups:
+        for _group, members in groupby(entries, key=lambda e: e[1]):
+            group = [(int(entry[0]), _mutation(entry)) for entry in members]
             batch.append(group)
             size += len(group)
             if size >= PUSH_BATCH:
-                client = self._push_batch(pg, client, batch, result)
+                batches.append(batch)
                 batch, size = [], 0
         if batch:
-            self._push_batch(pg, client, batch, result)
+            batches.append(batch)
+        # The server applies the next batch while the laptop records this one's
+        # replies. A batch committed on the server but not yet recorded here is
+        # sent again next round and answered from the ledger.
+        with _Worker(self._send_all(pg, client, batches, result)) as replies:
+            for reply in replies:
+                self._record(reply, result)
 
-    def _push_batch(
+    def _send_all(
         self,
         pg: psycopg.Connection[Any],
         client: uuid.UUID,
-        batch: list[list[dict[str, Any]]],
+        batches: list[list[list[tuple[int, str]]]],
         result: SyncResult,
-    ) -> uuid.UUID:
+    ) -> Iterator[dict[str, Any]]:
+        for batch in batches:
+            client, reply = self._send(pg, client, batch, result)
+            yield reply
+
+    def _send(
+        self,
+        pg: psycopg.Connection[Any],
+        client: uuid.UUID,
+        batch: list[list[tuple[int, str]]],
+        result: SyncResult,
+    ) -> tuple[uuid.UUID, dict[str, Any]]:
+        groups = "[" + ",".join("[" + ",".join(m for _, m in g) + "]" for g in batch)
+        groups += "]"
         try:
-            row = pg.execute(
-                "SELECT sync.push(%s, %s, %s)", (client, CLIENT_SCHEMA, Jsonb(batch))
-            ).fetchone()
+            row = pg.execute(_PUSH_SQL, (client, CLIENT_SCHEMA, groups)).fetchone()
             pg.commit()
         except psycopg.Error as error:
             pg.rollback()
@@ -218,16 +228,13 @@ class SyncEngine:
                 client = new_id()
                 local.set_state(connection, "client_id", str(client))
             result.new_client_id = True
-            row = pg.execute(
-                "SELECT sync.push(%s, %s, %s)", (client, CLIENT_SCHEMA, Jsonb(batch))
-            ).fetchone()
+            row = pg.execute(_PUSH_SQL, (client, CLIENT_SCHEMA, groups)).fetchone()
             pg.commit()
         assert row is not None
-        self._record(row[0], result)
-        return client
+        return client, json.loads(row[0])
 
-    def _note_attempt(self, batch: list[list[dict[str, Any]]], message: str) -> None:
-        seqs = [m["seq"] for group in batch for m in group]
+    def _note_attempt(self, batch: list[list[tuple[int, str]]], message: str) -> None:
+        seqs = [seq for group in batch for seq, _ in group]
         with local.write_transaction(self._engine) as connection:
             connection.execute(
                 update(local.outbox)
@@ -238,24 +245,19 @@ class SyncEngine:
     def _record(self, reply: dict[str, Any], result: SyncResult) -> None:
         """Store the push replies: ack entries, keep issues, fold in images."""
         touched: dict[tuple[str, uuid.UUID], None] = {}
-        images: dict[tuple[str, uuid.UUID], tuple[dict[str, Any], str | None]] = {}
-        statuses: list[dict[str, Any]] = []
+        images: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+        statuses: list[tuple[str, int]] = []
         with local.write_transaction(self._engine) as connection:
             for answer in reply["results"]:
                 seq = int(answer["seq"])
                 table_name = str(answer["table"])
                 row_id = uuid.UUID(str(answer["row_id"]))
                 rejected = answer["status"] == "rejected"
-                statuses.append(
-                    {
-                        "b_seq": seq,
-                        "b_status": local.FAILED if rejected else local.ACKED,
-                    }
-                )
+                statuses.append((local.FAILED if rejected else local.ACKED, seq))
                 result.pushed += 1
-                if "clock_ahead" in answer.get("flags", []):
+                if "clock_ahead" in answer.get("flags", ()):
                     result.clock_ahead = True
-                for issue in answer.get("issues", []):
+                for issue in answer.get("issues", ()):
                     result.issues.append(
                         local.add_issue(
                             connection,
@@ -285,12 +287,14 @@ class SyncEngine:
                     row_id = target
                 image = answer.get("image")
                 if image and table_name in local.SYNCED_TABLES:
-                    images[(table_name, row_id)] = (image, None)
+                    images[table_name][row_id.hex] = (int(answer["version"]), image)
                 touched[(table_name, row_id)] = None
-            connection.execute(_SET_STATUS, statuses)
-            written = _fold_images(connection, images, None)
+            connection.exec_driver_sql(
+                "UPDATE outbox SET status = ? WHERE seq = ?", statuses
+            )
+            written = _fold(connection, images, None)
             for table_name, row_id in touched:
-                if (table_name, row_id) not in written:
+                if (table_name, row_id.hex) not in written:
                     local.rebuild_row(connection, table_name, row_id)
             _prune_acked(connection)
 
@@ -365,7 +369,7 @@ class SyncEngine:
         cursor = local.read_states(self._engine).get(f"cursor:{bucket}", "0:0")
         header: dict[str, Any] | None = None
         with (
-            _PageFetcher(pg, bucket, cursor) as pages,
+            _Worker(_pages(pg, bucket, cursor)) as pages,
             _PageWriter(self._engine, bucket, result) as writer,
         ):
             for page in pages:
@@ -395,12 +399,6 @@ class _Page:
     rows: list[tuple[Any, ...]]
     cursor: str
     full: bool
-
-
-_PULL_SQL = (
-    "SELECT kind, tbl, row_id::text, op, txid::text, change_id, row_version, "
-    "last_hlc, data FROM sync.pull(%s, %s::xid8, %s, %s)"
-)
 
 
 class _PageWriter:
@@ -484,44 +482,45 @@ class _PageWriter:
         stack.close()
 
 
-class _PageFetcher:
-    """Fetch the pages of a bucket on a thread, one page ahead of the caller.
+class _Worker(Generic[T]):
+    """Run an iterator on a thread, at most two items ahead of the caller.
 
-    The server builds the next page while the laptop applies this one. Only the
-    fetching thread uses the connection until the iteration ends or is left.
+    The pull fetches pages with it while the caller applies the previous page,
+    and the push sends batches while the caller records the previous replies.
+    Only the thread uses the server connection until the iteration ends or is
+    left; an error on the thread is raised in the caller after the items that
+    came before it.
     """
 
-    def __init__(self, pg: psycopg.Connection[Any], bucket: str, cursor: str) -> None:
-        self._pg = pg
-        self._bucket = bucket
-        self._cursor = cursor
-        self._queue: queue.Queue[_Page | BaseException | None] = queue.Queue(2)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"sync-pull-{bucket}", daemon=True
+    def __init__(self, items: Iterator[T]) -> None:
+        self._items = items
+        self._queue: queue.Queue[tuple[T | None, BaseException | None, bool]] = (
+            queue.Queue(2)
         )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
 
-    def __enter__(self) -> Iterator[_Page]:
+    def __enter__(self) -> Iterator[T]:
         self._thread.start()
-        return self._pages()
+        return self._drain()
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
-    def _pages(self) -> Iterator[_Page]:
+    def _drain(self) -> Iterator[T]:
         while True:
-            item = self._queue.get()
-            if item is None:
+            item, error, done = self._queue.get()
+            if error is not None:
+                raise error
+            if done:
                 return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+            yield cast(T, item)
 
-    def _put(self, item: _Page | BaseException | None) -> bool:
+    def _put(self, entry: tuple[T | None, BaseException | None, bool]) -> bool:
         while not self._stop.is_set():
             try:
-                self._queue.put(item, timeout=0.05)
+                self._queue.put(entry, timeout=0.05)
                 return True
             except queue.Full:
                 continue
@@ -529,39 +528,56 @@ class _PageFetcher:
 
     def _run(self) -> None:
         try:
-            position = self._cursor
-            while True:
-                txid, change = position.split(":")
-                rows = self._pg.execute(
-                    _PULL_SQL, (self._bucket, txid, int(change), PULL_PAGE)
-                ).fetchall()
-                self._pg.commit()
-                body = rows[1:]
-                horizon = str(rows[0][4])
-                full = len(body) == PULL_PAGE
-                # After a short page the cursor moves to the horizon, which no
-                # later commit can fall behind.
-                position = f"{body[-1][4]}:{body[-1][5]}" if full else f"{horizon}:0"
-                page = _Page(json.loads(rows[0][8]), horizon, body, position, full)
-                if not self._put(page) or not full:
-                    break
-            self._put(None)
+            for item in self._items:
+                if not self._put((item, None, False)):
+                    return
+            self._put((None, None, True))
         except BaseException as error:  # handed to the caller's thread
-            self._put(error)
+            self._put((None, error, False))
 
 
-def _mutation(entry: Any) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "mutation_id": str(entry.mutation_id),
-        "table": entry.table_name,
-        "row_id": str(entry.row_id),
-        "op": entry.operation,
-        "fields": json.loads(entry.changes),
-        "base_version": entry.base_version,
-        "base_values": json.loads(entry.base_values or "{}"),
-        "hlc": entry.hlc,
-    }
+_PULL_SQL = (
+    "SELECT kind, tbl, row_id::text, op, txid::text, change_id, row_version, "
+    "last_hlc, data FROM sync.pull(%s, %s::xid8, %s, %s)"
+)
+
+
+def _pages(pg: psycopg.Connection[Any], bucket: str, cursor: str) -> Iterator[_Page]:
+    """Yield the pages of a bucket from ``cursor`` on."""
+    position = cursor
+    while True:
+        txid, change = position.split(":")
+        rows = pg.execute(_PULL_SQL, (bucket, txid, int(change), PULL_PAGE)).fetchall()
+        pg.commit()
+        body = rows[1:]
+        horizon = str(rows[0][4])
+        full = len(body) == PULL_PAGE
+        # After a short page the cursor moves to the horizon, which no later
+        # commit can fall behind.
+        position = f"{body[-1][4]}:{body[-1][5]}" if full else f"{horizon}:0"
+        yield _Page(json.loads(rows[0][8]), horizon, body, position, full)
+        if not full:
+            return
+
+
+_PUSH_SQL = "SELECT sync.push(%s, %s, %s::jsonb)::text"
+
+
+def _mutation(entry: Any) -> str:
+    """Return an outbox entry as the JSON text of a pushed change.
+
+    The changes and base values are JSON already; they go in as they are
+    stored instead of being decoded and encoded again.
+    """
+    seq, _group, table_name, row_id, operation, changes, mutation_id = entry[:7]
+    base_version, base_values, hlc = entry[7:]
+    return (
+        f'{{"seq":{int(seq)},"mutation_id":{json.dumps(str(mutation_id))},'
+        f'"table":{json.dumps(str(table_name))},"row_id":{json.dumps(str(row_id))},'
+        f'"op":{json.dumps(str(operation))},"fields":{changes},'
+        f'"base_version":{int(base_version or 0)},'
+        f'"base_values":{base_values or "{}"},"hlc":{int(hlc or 0)}}}'
+    )
 
 
 def _apply_page(
@@ -628,13 +644,14 @@ def _fold(
     """
     if not any(images.values()):
         return set()
-    pending = local.pending_keys(connection)
     only_this = json.dumps([bucket]) if bucket is not None else "[]"
     shadows: list[tuple[Any, ...]] = []
     slow: list[tuple[str, str]] = []
     written: set[tuple[str, str]] = set()
     for table_name, rows in images.items():
-        known = local.shadow_states(connection, table_name, list(rows))
+        keys = list(rows)
+        known = local.shadow_states(connection, table_name, keys)
+        pending = local.pending_among(connection, table_name, keys)
         fresh: list[tuple[str, int]] = []
         for key, (version, text) in rows.items():
             current = known.get(key)
@@ -655,7 +672,7 @@ def _fold(
                     continue
             shadows.append((table_name, key, version, text, buckets))
             written.add((table_name, key))
-            if (table_name, key) in pending:
+            if key in pending:
                 slow.append((table_name, key))
             else:
                 fresh.append((text, version))

@@ -219,7 +219,6 @@ def _upsert(table: Table) -> Any:
 
 # Statements built once: building one per row made applying a page slow.
 _ROW_UPSERTS = {name: _upsert(table) for name, table in SYNCED_TABLES.items()}
-_SHADOW_UPSERT = _upsert(shadow_table)
 
 
 def write_rows(
@@ -230,20 +229,8 @@ def write_rows(
         connection.execute(_ROW_UPSERTS[table_name], rows)
 
 
-# Server images straight to SQLite storage values ----------------------------------
-#
-# Applying a large pull spends most of its time converting values. Server images
-# come in fixed forms (UUID text, timestamps without zone as ISO text), so they
-# are turned into what SQLAlchemy's SQLite types store (32-digit hex,
-# "YYYY-MM-DD HH:MM:SS.ffffff", 0/1) and written with one raw executemany per
-# table.
-
-
-def _store_uuid(value: Any) -> str:
-    return str(value).replace("-", "")
-
-
 def _store_instant(value: Any) -> str:
+    """Return a server timestamp in the stored form "YYYY-MM-DD HH:MM:SS.ffffff"."""
     text = str(value)
     if len(text) > 26 or (len(text) > 19 and text[19] != "."):
         # A zone offset: parse it properly.
@@ -253,31 +240,6 @@ def _store_instant(value: Any) -> str:
     if len(text) == 19:
         return text + ".000000"
     return text.ljust(26, "0")
-
-
-def _store_date(value: Any) -> str:
-    return str(value)[:10]
-
-
-def _store_bool(value: Any) -> int:
-    return 1 if value else 0
-
-
-def _storers(table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
-    storers: list[tuple[str, Callable[[Any], Any] | None]] = []
-    for column in table.columns:
-        kind = column.type
-        store: Callable[[Any], Any] | None = None
-        if isinstance(kind, Uuid):
-            store = _store_uuid
-        elif isinstance(kind, UtcDateTime):
-            store = _store_instant
-        elif isinstance(kind, Date):
-            store = _store_date
-        elif isinstance(kind, Boolean):
-            store = _store_bool
-        storers.append((column.name, store))
-    return storers
 
 
 def _raw_upsert(table: Table) -> str:
@@ -291,17 +253,16 @@ def _raw_upsert(table: Table) -> str:
     )
 
 
-_STORERS = {name: _storers(table) for name, table in SYNCED_TABLES.items()}
-_RAW_UPSERTS = {name: _raw_upsert(table) for name, table in SYNCED_TABLES.items()}
 _RAW_SHADOW_UPSERT = _raw_upsert(shadow_table)
 
 
 # Server images as JSON text straight into working rows ------------------------------
 #
 # A first sync brings every row the user may see. Decoding each image in Python
-# and converting its values cost more than the SQLite writes, so the insert
-# statement reads the values out of the image text with SQLite's JSON functions
-# and turns them into the same storage values as the functions above.
+# and converting its values cost more than the SQLite writes, so the statements
+# read the values out of the image text with SQLite's JSON functions and turn
+# them into what SQLAlchemy's SQLite types store: 32-digit hex for UUIDs,
+# "YYYY-MM-DD HH:MM:SS.ffffff" for instants, 1 and 0 for booleans.
 
 
 def _json_value(column: Any) -> str:
@@ -442,32 +403,20 @@ def create_indexes(connection: Connection, statements: list[str]) -> None:
         connection.exec_driver_sql(statement)
 
 
-def pending_keys(connection: Connection) -> set[tuple[str, str]]:
-    """Return (table, row id hex) of every row with pending outbox entries."""
-    rows = connection.exec_driver_sql(
-        "SELECT DISTINCT table_name, row_id FROM outbox WHERE status = ?", (PENDING,)
-    ).all()
-    return {(str(table_name), str(row_id)) for table_name, row_id in rows}
-
-
-def stored_row(table_name: str, data: dict[str, Any], version: int) -> tuple[Any, ...]:
-    """Return a server image as the SQLite values of its working row."""
-    values: list[Any] = []
-    for name, store in _STORERS[table_name]:
-        if name == "version":
-            values.append(version)
-            continue
-        value = data.get(name)
-        values.append(value if value is None or store is None else store(value))
-    return tuple(values)
-
-
-def write_stored_rows(
-    connection: Connection, table_name: str, rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert or replace working rows given as :func:`stored_row` tuples."""
-    if rows:
-        connection.exec_driver_sql(_RAW_UPSERTS[table_name], rows)
+def pending_among(
+    connection: Connection, table_name: str, hex_ids: list[str]
+) -> set[str]:
+    """Return which of the rows (hex ids) of a table have pending outbox entries."""
+    found: set[str] = set()
+    for start in range(0, len(hex_ids), 500):
+        part = hex_ids[start : start + 500]
+        rows = connection.exec_driver_sql(
+            "SELECT DISTINCT row_id FROM outbox WHERE table_name = ? "
+            f"AND row_id IN ({', '.join('?' * len(part))}) AND status = ?",
+            (table_name, *part, PENDING),
+        ).all()
+        found.update(str(row_id) for (row_id,) in rows)
+    return found
 
 
 def write_stored_shadows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -491,71 +440,6 @@ def get_shadow(
     if row is None:
         return None
     return int(row[0]), json.loads(row[1]), set(json.loads(row[2]))
-
-
-def shadow_values(
-    table_name: str,
-    row_id: uuid.UUID,
-    version: int,
-    data: dict[str, Any],
-    buckets: set[str],
-) -> dict[str, Any]:
-    """Return the column values of a shadow row."""
-    return {
-        "table_name": table_name,
-        "row_id": row_id,
-        "row_version": version,
-        "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
-        "buckets": json.dumps(sorted(buckets)),
-    }
-
-
-def put_shadows(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert or replace shadows (values from :func:`shadow_values`)."""
-    if rows:
-        connection.execute(_SHADOW_UPSERT, rows)
-
-
-def put_shadow(
-    connection: Connection,
-    table_name: str,
-    row_id: uuid.UUID,
-    version: int,
-    data: dict[str, Any],
-    buckets: set[str],
-) -> None:
-    """Insert or replace a row's shadow."""
-    put_shadows(connection, [shadow_values(table_name, row_id, version, data, buckets)])
-
-
-def shadow_versions(
-    connection: Connection, table_name: str, row_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, tuple[int, set[str]]]:
-    """Return the version and buckets of the shadows of ``row_ids`` in one table."""
-    found: dict[uuid.UUID, tuple[int, set[str]]] = {}
-    for start in range(0, len(row_ids), 500):
-        rows = connection.execute(
-            select(
-                shadow_table.c.row_id,
-                shadow_table.c.row_version,
-                shadow_table.c.buckets,
-            )
-            .where(shadow_table.c.table_name == table_name)
-            .where(shadow_table.c.row_id.in_(row_ids[start : start + 500]))
-        ).all()
-        for row_id, version, buckets in rows:
-            found[row_id] = (int(version), set(json.loads(buckets)))
-    return found
-
-
-def pending_rows(connection: Connection) -> set[tuple[str, uuid.UUID]]:
-    """Return (table, row id) of every row with pending outbox entries."""
-    rows = connection.execute(
-        select(outbox.c.table_name, outbox.c.row_id)
-        .where(outbox.c.status == PENDING)
-        .distinct()
-    ).all()
-    return {(str(table_name), row_id) for table_name, row_id in rows}
 
 
 def set_shadow_buckets(

@@ -590,6 +590,12 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
   SELECT string_agg(format('%I.%I', p_alias, c), ', ')
     FROM unnest(sync.columns_of(p_tbl, ARRAY['field_meta'])) c
 $$;
+-- A row image as push results carry it: the JSON text and the row version.
+CREATE FUNCTION sync.image_entry(p_image jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object('image', p_image::text,
+                            'version', (p_image ->> 'row_version')::bigint)
+$$;
 CREATE FUNCTION sync.row_image(p_tbl text, p_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
 DECLARE v jsonb;
@@ -1109,8 +1115,8 @@ BEGIN
         'FROM (SELECT $1 -> t.id::text AS e) u, '
         'jsonb_populate_record(NULL::public.%1$I, u.e -> ''fields'') r) '
         'WHERE t.id = ANY ($2) '
-        'RETURNING ($1 -> t.id::text ->> ''n'')::int AS n, '
-        'row_to_json((SELECT x FROM (SELECT %4$s) x))::jsonb AS image',
+        'RETURNING ($1 -> t.id::text ->> ''n'')::int AS n, t.row_version, '
+        'row_to_json((SELECT x FROM (SELECT %4$s) x))::text AS image',
         p_tbl,
         (SELECT string_agg(format('%I', c), ', ')
            FROM unnest(v_cols) c WHERE c = ANY (v_written)),
@@ -1118,7 +1124,8 @@ BEGIN
                                   'ELSE t.%1$I END', c), ', ')
            FROM unnest(v_cols) c WHERE c = ANY (v_written)),
         v_image) USING v_writes, v_write_ids LOOP
-      v_results[rec.n] := v_results[rec.n] || jsonb_build_object('image', rec.image);
+      v_results[rec.n] := v_results[rec.n] || jsonb_build_object(
+        'image', rec.image, 'version', rec.row_version);
     END LOOP;
     FOR n IN 1 .. v_last LOOP
       IF v_results[n] ? 'abort' THEN EXIT; END IF;
@@ -1141,11 +1148,13 @@ BEGIN
   END LOOP;
   IF cardinality(v_need_ids) > 0 THEN
     FOR rec IN EXECUTE format(
-        'SELECT t.id, row_to_json((SELECT x FROM (SELECT %s) x))::jsonb AS image '
+        'SELECT t.id, t.row_version, '
+        'row_to_json((SELECT x FROM (SELECT %s) x))::text AS image '
         'FROM public.%I t WHERE t.id = ANY ($1)', v_image, p_tbl) USING v_need_ids
     LOOP
       n := (v_by_id -> rec.id::text ->> 'n')::int;
-      v_results[n] := v_results[n] || jsonb_build_object('image', rec.image);
+      v_results[n] := v_results[n] || jsonb_build_object(
+        'image', rec.image, 'version', rec.row_version);
     END LOOP;
   END IF;
   RETURN v_results[1:v_last];
@@ -1218,7 +1227,7 @@ BEGIN
         'message', 'saved, but the record it belongs to was deleted on the server'));
     END IF;
     RETURN jsonb_build_object('status', 'applied', 'issues', v_issues,
-      'flags', v_flags, 'image', sync.row_image(v_tbl, v_id));
+      'flags', v_flags) || sync.image_entry(sync.row_image(v_tbl, v_id));
   END IF;
 
   IF v_op = 'delete' THEN
@@ -1232,7 +1241,7 @@ BEGIN
           'message', 'the row is not on the server or you may not change it')));
     END IF;
     RETURN jsonb_build_object('status', 'applied', 'issues', '[]'::jsonb,
-      'flags', v_flags, 'image', v_cur);
+      'flags', v_flags) || sync.image_entry(v_cur);
   END IF;
   RAISE EXCEPTION 'unknown operation %: expected insert, update or delete', v_op;
 END $$;
@@ -1252,7 +1261,7 @@ DECLARE
   v_msg text;
   v_detail text;
   v_abort jsonb;
-  v_seen text[];
+  v_seen uuid[];
   v_run jsonb;
   m jsonb;
   r jsonb;
@@ -1295,11 +1304,11 @@ BEGIN
       IF m ->> 'op' = 'update' AND (m ->> 'table') = ANY (sync.synced_tables()) THEN
         -- A run of updates of distinct rows of one table goes in one piece.
         j := i + 1;
-        v_seen := ARRAY[m ->> 'row_id'];
+        v_seen := ARRAY[(m ->> 'row_id')::uuid];
         WHILE j < v_len AND p_group -> j ->> 'op' = 'update'
               AND p_group -> j ->> 'table' = m ->> 'table'
-              AND NOT (p_group -> j ->> 'row_id') = ANY (v_seen) LOOP
-          v_seen := v_seen || (p_group -> j ->> 'row_id');
+              AND NOT (p_group -> j ->> 'row_id')::uuid = ANY (v_seen) LOOP
+          v_seen := v_seen || (p_group -> j ->> 'row_id')::uuid;
           j := j + 1;
         END LOOP;
         SELECT jsonb_agg(e.value ORDER BY e.n) INTO v_run
@@ -1359,13 +1368,13 @@ BEGIN
       v_results := array_append(v_results, r || jsonb_build_object(
         'status', 'rejected', 'flags', '[]'::jsonb,
         'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
-        'table', m ->> 'table', 'row_id', m ->> 'row_id',
-        'image', sync.row_image(m ->> 'table', (m ->> 'row_id')::uuid)));
+        'table', m ->> 'table', 'row_id', m ->> 'row_id')
+        || sync.image_entry(sync.row_image(m ->> 'table', (m ->> 'row_id')::uuid)));
     END LOOP;
   END;
   INSERT INTO sync.applied_mutation (client_id, client_seq, mutation_id, result)
   SELECT p_client, (r.value ->> 'seq')::bigint, (r.value ->> 'mutation_id')::uuid,
-         r.value - 'image'
+         r.value - 'image' - 'version'
     FROM unnest(v_results) AS r(value);
   INSERT INTO sync.conflict (user_id, team_id, client_id, client_seq, mutation_id,
                              kind, tbl, row_id, field, mine, theirs, base, message)
