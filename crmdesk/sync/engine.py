@@ -650,8 +650,18 @@ def _fold(
     written: set[tuple[str, str]] = set()
     for table_name, rows in images.items():
         keys = list(rows)
-        known = local.shadow_states(connection, table_name, keys)
         pending = local.pending_among(connection, table_name, keys)
+        if table_name in deferred:
+            # Every shadow of this table came from this bucket in this
+            # transaction: a row seen again only needs the newer image.
+            local.write_newer_shadows(
+                connection,
+                [(table_name, k, v, text, only_this) for k, (v, text) in rows.items()],
+            )
+            written.update((table_name, k) for k in keys)
+            slow.extend((table_name, k) for k in keys if k in pending)
+            continue
+        known = local.shadow_states(connection, table_name, keys)
         fresh: list[tuple[str, int]] = []
         for key, (version, text) in rows.items():
             current = known.get(key)
@@ -679,8 +689,7 @@ def _fold(
         if shadows:
             local.write_stored_shadows(connection, shadows)
             shadows = []
-        if table_name not in deferred:
-            local.write_json_rows(connection, table_name, fresh)
+        local.write_json_rows(connection, table_name, fresh)
     for table_name, key in slow:
         local.rebuild_row(connection, table_name, uuid.UUID(key))
     return written

@@ -428,6 +428,20 @@ def write_stored_shadows(connection: Connection, rows: list[tuple[Any, ...]]) ->
 # Shadow and working copy --------------------------------------------------------
 
 
+_NEWER_SHADOW_UPSERT = (
+    "INSERT INTO sync_shadow (table_name, row_id, row_version, data, buckets) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (table_name, row_id) DO UPDATE SET "
+    "row_version = excluded.row_version, data = excluded.data "
+    "WHERE excluded.row_version > sync_shadow.row_version"
+)
+
+
+def write_newer_shadows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert shadows, or replace those older than the given image; buckets stay."""
+    if rows:
+        connection.exec_driver_sql(_NEWER_SHADOW_UPSERT, rows)
+
+
 def get_shadow(
     connection: Connection, table_name: str, row_id: uuid.UUID
 ) -> tuple[int, dict[str, Any], set[str]] | None:
