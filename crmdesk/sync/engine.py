@@ -39,8 +39,8 @@ PUSH_BATCH = 500
 PULL_PAGE = 2000
 # Pulled pages are applied in local transactions of at least this many rows (or
 # the rest of the bucket). Every commit writes the index pages it touched, so
-# one transaction per page multiplied the disk writes of a first sync; a larger
-# transaction holds the store's write lock longer.
+# one transaction per page multiplied the disk writes of a first sync. A larger
+# transaction keeps the store's write lock longer.
 APPLY_ROWS = 10_000
 
 Connect = Callable[[], psycopg.Connection[Any]]
@@ -188,7 +188,7 @@ class SyncEngine:
             batches.append(batch)
         # The server applies the next batch while the laptop records this one's
         # replies. A batch committed on the server but not yet recorded here is
-        # sent again next round and answered from the ledger.
+        # sent again next round, and the server returns the stored results.
         with _Worker(self._send_all(pg, client, batches, result)) as replies:
             for reply in replies:
                 self._record(reply, result)
@@ -407,7 +407,7 @@ class _PageWriter:
     A transaction takes pages until it holds ``APPLY_ROWS`` rows, then commits
     them with the bucket's new cursor and the clock. In ``bulk`` mode (a first
     sync) one transaction takes every page. The working tables that were empty
-    get only shadows while the pages go in; before the commit their working
+    get only shadows while the pages go in. Before the commit, their working
     rows are written from the shadows in one statement in key order, and their
     secondary indexes, dropped meanwhile, are built again. Building an index
     once costs a fraction of inserting into it row by row in random key order.
@@ -488,7 +488,7 @@ class _Worker(Generic[T]):
     The pull fetches pages with it while the caller applies the previous page,
     and the push sends batches while the caller records the previous replies.
     Only the thread uses the server connection until the iteration ends or is
-    left; an error on the thread is raised in the caller after the items that
+    left. An error on the thread is raised in the caller after the items that
     came before it.
     """
 

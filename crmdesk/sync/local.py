@@ -259,8 +259,8 @@ _RAW_SHADOW_UPSERT = _raw_upsert(shadow_table)
 # Server images as JSON text straight into working rows ------------------------------
 #
 # A first sync brings every row the user may see. Decoding each image in Python
-# and converting its values cost more than the SQLite writes, so the statements
-# read the values out of the image text with SQLite's JSON functions and turn
+# and converting its values cost more than the SQLite writes. So the statements
+# read the values out of the image text with SQLite's JSON functions. They turn
 # them into what SQLAlchemy's SQLite types store: 32-digit hex for UUIDs,
 # "YYYY-MM-DD HH:MM:SS.ffffff" for instants, 1 and 0 for booleans.
 
@@ -371,7 +371,7 @@ def shadow_states(
 
 
 def has_shadows(engine: Engine) -> bool:
-    """Return whether the store holds any server row (False before a first sync)."""
+    """Return whether the store contains any server row (False before a first sync)."""
     with engine.connect() as connection:
         row = connection.exec_driver_sql("SELECT 1 FROM sync_shadow LIMIT 1").first()
     return row is not None
