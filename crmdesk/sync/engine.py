@@ -406,11 +406,11 @@ class _PageWriter:
 
     A transaction takes pages until it holds ``APPLY_ROWS`` rows, then commits
     them with the bucket's new cursor and the clock. In ``bulk`` mode (a first
-    sync) one transaction takes every page. The working tables that were empty
-    get only shadows while the pages go in. Before the commit, their working
-    rows are written from the shadows in one statement in key order, and their
-    secondary indexes, dropped meanwhile, are built again. Building an index
-    once costs a fraction of inserting into it row by row in random key order.
+    sync) one transaction takes every page. The working rows of tables that
+    were empty are written from the page's shadows with one statement per page
+    and table, and their secondary indexes are dropped until the commit, which
+    builds them again. Building an index once costs a fraction of inserting
+    into it row by row in random key order.
     """
 
     def __init__(self, engine: Engine, bucket: str, result: SyncResult) -> None:
@@ -424,7 +424,7 @@ class _PageWriter:
         self._newest = 0
         self._cursor = ""
         self._seen: set[str] = set()
-        self._deferred: set[str] = set()
+        self._bulk: set[str] = set()
         self._indexes: list[str] = []
 
     def __enter__(self) -> _PageWriter:
@@ -453,14 +453,14 @@ class _PageWriter:
                 if table_name in local.SYNCED_TABLES:
                     indexes = local.drop_indexes_if_empty(connection, table_name)
                     if indexes is not None:
-                        self._deferred.add(table_name)
+                        self._bulk.add(table_name)
                         self._indexes += indexes
         self._newest = max(self._newest, pack(int(page.header["server_ms"])))
         top = max((r[7] for r in page.rows if r[7] is not None), default=0)
         self._newest = max(self._newest, top)
         self._result.pulled += len(page.rows)
         self._result.removed += _apply_page(
-            connection, self._bucket, page.rows, self._result, self._deferred
+            connection, self._bucket, page.rows, self._result, self._bulk
         )
         self._cursor = page.cursor
         self._rows += len(page.rows)
@@ -470,15 +470,13 @@ class _PageWriter:
     def _commit(self) -> None:
         connection, stack = self._connection, self._stack
         assert connection is not None and stack is not None
-        for table_name in sorted(self._deferred):
-            local.fill_rows_from_shadows(connection, table_name)
         local.create_indexes(connection, self._indexes)
         clock = HybridClock(int(local.get_state(connection, "hlc") or 0))
         local.set_state(connection, "hlc", str(clock.receive(self._newest)))
         local.set_state(connection, f"cursor:{self._bucket}", self._cursor)
         self._stack, self._connection = None, None
         self._rows, self._newest, self._indexes = 0, 0, []
-        self._seen, self._deferred = set(), set()
+        self._seen, self._bulk = set(), set()
         stack.close()
 
 
@@ -585,11 +583,11 @@ def _apply_page(
     bucket: str,
     rows: list[Any],
     result: SyncResult,
-    deferred: set[str] | frozenset[str] = frozenset(),
+    bulk: set[str] | frozenset[str] = frozenset(),
 ) -> int:
     """Apply the rows of one page of a bucket; return how many rows left the laptop.
 
-    The working rows of ``deferred`` tables are left to the caller (see
+    ``bulk`` names tables that were empty when a first sync began (see
     :class:`_PageWriter`).
     """
     removed = 0
@@ -603,7 +601,7 @@ def _apply_page(
             removed += _remove(connection, table_name, uuid.UUID(key), bucket, result)
         elif data is not None:
             puts[table_name][key] = (int(version), data)
-    _fold(connection, puts, bucket, deferred)
+    _fold(connection, puts, bucket, bulk)
     return removed
 
 
@@ -632,7 +630,7 @@ def _fold(
     connection: Connection,
     images: dict[str, dict[str, tuple[int, str]]],
     bucket: str | None,
-    deferred: set[str] | frozenset[str] = frozenset(),
+    bulk: set[str] | frozenset[str] = frozenset(),
 ) -> set[tuple[str, str]]:
     """Take server images newer than their shadows in; return the rows rewritten.
 
@@ -651,13 +649,14 @@ def _fold(
     for table_name, rows in images.items():
         keys = list(rows)
         pending = local.pending_among(connection, table_name, keys)
-        if table_name in deferred:
+        if table_name in bulk:
             # Every shadow of this table came from this bucket in this
             # transaction: a row seen again only needs the newer image.
             local.write_newer_shadows(
                 connection,
                 [(table_name, k, v, text, only_this) for k, (v, text) in rows.items()],
             )
+            local.fill_rows_from_shadows(connection, table_name, keys)
             written.update((table_name, k) for k in keys)
             slow.extend((table_name, k) for k in keys if k in pending)
             continue

@@ -302,20 +302,21 @@ def _json_upsert(table: Table) -> str:
 
 def _json_fill(table: Table) -> str:
     names = [column.name for column in table.columns]
+    keys = [column.name for column in table.primary_key.columns]
     values = [
         "s.row_version"
         if column.name == "version"
         else _json_value(column).replace("?1", "s.data")
         for column in table.columns
     ]
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
     return (
         f"INSERT INTO {table.name} ({', '.join(names)}) "
         f"SELECT {', '.join(values)} FROM sync_shadow s "
-        "WHERE s.table_name = ?1 "
-        f"AND NOT EXISTS (SELECT 1 FROM {table.name} x WHERE x.id = s.row_id) "
+        "WHERE s.table_name = ?1 AND s.row_id IN (SELECT value FROM json_each(?2)) "
         "AND s.row_id NOT IN (SELECT o.row_id FROM outbox o "
         f"WHERE o.status = '{PENDING}' AND o.table_name = ?1) "
-        "ORDER BY s.row_id"
+        f"ORDER BY s.row_id ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
     )
 
 
@@ -343,14 +344,18 @@ def write_json_rows(
         connection.exec_driver_sql(_JSON_UPSERTS[table_name], rows)
 
 
-def fill_rows_from_shadows(connection: Connection, table_name: str) -> None:
-    """Write the missing working rows of a table from their shadows, in key order.
+def fill_rows_from_shadows(
+    connection: Connection, table_name: str, hex_ids: list[str]
+) -> None:
+    """Write the working rows of the given rows (hex ids) from their shadows.
 
-    Rows with pending local changes are left out (they are rebuilt one by one).
-    One statement in primary key order appends to the key index instead of
-    inserting into it at random places, as row-by-row writes of a first sync do.
+    One statement in key order for all of them. Rows with pending local changes
+    are left out: they are rebuilt one by one.
     """
-    connection.exec_driver_sql(_JSON_FILLS[table_name], (table_name,))
+    if hex_ids:
+        connection.exec_driver_sql(
+            _JSON_FILLS[table_name], (table_name, json.dumps(hex_ids))
+        )
 
 
 def shadow_states(

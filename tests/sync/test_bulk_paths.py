@@ -245,9 +245,9 @@ def test_first_sync_fills_empty_store_in_bulk(server, make_client, monkeypatch):
     filled = []
     fill = local.fill_rows_from_shadows
 
-    def spy(connection, table_name):
+    def spy(connection, table_name, hex_ids):
         filled.append(table_name)
-        fill(connection, table_name)
+        fill(connection, table_name, hex_ids)
 
     monkeypatch.setattr(local, "fill_rows_from_shadows", spy)
     _wait_until_pullable(server)
