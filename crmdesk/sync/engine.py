@@ -426,6 +426,7 @@ class _PageWriter:
         self._seen: set[str] = set()
         self._bulk: set[str] = set()
         self._indexes: list[str] = []
+        self._queued = True
 
     def __enter__(self) -> _PageWriter:
         return self
@@ -445,6 +446,8 @@ class _PageWriter:
             self._connection = self._stack.enter_context(
                 local.write_transaction(self._engine)
             )
+            # The transaction has the write lock: no entry is queued meanwhile.
+            self._queued = local.has_pending(self._connection)
         connection = self._connection
         assert connection is not None
         if self.bulk:
@@ -460,7 +463,7 @@ class _PageWriter:
         self._newest = max(self._newest, top)
         self._result.pulled += len(page.rows)
         self._result.removed += _apply_page(
-            connection, self._bucket, page.rows, self._result, self._bulk
+            connection, self._bucket, page.rows, self._result, self._bulk, self._queued
         )
         self._cursor = page.cursor
         self._rows += len(page.rows)
@@ -584,11 +587,13 @@ def _apply_page(
     rows: list[Any],
     result: SyncResult,
     bulk: set[str] | frozenset[str] = frozenset(),
+    queued: bool = True,
 ) -> int:
     """Apply the rows of one page of a bucket; return how many rows left the laptop.
 
     ``bulk`` names tables that were empty when a first sync began (see
-    :class:`_PageWriter`).
+    :class:`_PageWriter`); ``queued`` False says the outbox has no pending
+    entries.
     """
     removed = 0
     puts: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
@@ -601,7 +606,7 @@ def _apply_page(
             removed += _remove(connection, table_name, uuid.UUID(key), bucket, result)
         elif data is not None:
             puts[table_name][key] = (int(version), data)
-    _fold(connection, puts, bucket, bulk)
+    _fold(connection, puts, bucket, bulk, queued)
     return removed
 
 
@@ -631,6 +636,7 @@ def _fold(
     images: dict[str, dict[str, tuple[int, str]]],
     bucket: str | None,
     bulk: set[str] | frozenset[str] = frozenset(),
+    queued: bool = True,
 ) -> set[tuple[str, str]]:
     """Take server images newer than their shadows in; return the rows rewritten.
 
@@ -639,6 +645,7 @@ def _fold(
     local changes in one statement per table, the others one by one (shadow
     plus replay of the pending changes). ``bucket`` is added to each row's
     bucket list; None (images from a push reply) leaves the lists as they are.
+    ``queued`` False says the outbox has no pending entries.
     """
     if not any(images.values()):
         return set()
@@ -648,7 +655,7 @@ def _fold(
     written: set[tuple[str, str]] = set()
     for table_name, rows in images.items():
         keys = list(rows)
-        pending = local.pending_among(connection, table_name, keys)
+        pending = local.pending_among(connection, table_name, keys) if queued else set()
         if table_name in bulk:
             # Every shadow of this table came from this bucket in this
             # transaction: a row seen again only needs the newer image.

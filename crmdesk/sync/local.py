@@ -408,6 +408,14 @@ def create_indexes(connection: Connection, statements: list[str]) -> None:
         connection.exec_driver_sql(statement)
 
 
+def has_pending(connection: Connection) -> bool:
+    """Return whether any outbox entry waits to be sent."""
+    row = connection.exec_driver_sql(
+        "SELECT 1 FROM outbox WHERE status = ? LIMIT 1", (PENDING,)
+    ).first()
+    return row is not None
+
+
 def pending_among(
     connection: Connection, table_name: str, hex_ids: list[str]
 ) -> set[str]:
