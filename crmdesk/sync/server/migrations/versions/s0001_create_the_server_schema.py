@@ -10,7 +10,13 @@ lock), ``field_meta`` (per column: the version, hybrid clock stamp, client and
 login of its last change) and ``last_hlc`` (the stamp of the row's last change,
 sent to clients instead of the whole ``field_meta``). Everything else is SQL:
 the ``sync`` schema, the triggers that write the change markers, the push and
-pull functions and the row-level security policies.
+pull functions and the row-level security policies. The row-version trigger
+compares rows with the ``hstore`` extension (PostgreSQL contrib), which this
+migration installs into the ``sync`` schema unless the database has it.
+
+The statements that list a table's columns (row images, pushed updates) read
+them from the catalog when they run, so columns added by later migrations are
+covered without changing these functions.
 """
 
 from collections.abc import Callable, Sequence
