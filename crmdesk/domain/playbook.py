@@ -149,7 +149,7 @@ class SeriesDef:
 
 
 class Intake(StrEnum):
-    """How new business enters: through a leads inbox, or as customer records."""
+    """The way new business enters: a leads inbox, or customer records typed in."""
 
     LEADS = "leads"
     CUSTOMERS = "customers"
@@ -160,9 +160,10 @@ class Playbook:
     """A whole playbook: lifecycle states and the series that move customers along.
 
     A playbook without series tracks customer states alone, on a board of
-    customers by state. ``intake`` says whether reps start from leads (screened,
-    then converted to customers) or register customers directly; both paths stay
-    available, and ``intake`` picks the one the interface offers first.
+    customers by state. ``intake`` is ``LEADS`` when reps start from leads
+    (screened, then converted to customers) and ``CUSTOMERS`` when they register
+    customers directly. The interface hides an empty leads inbox when every
+    playbook of the store registers customers directly.
     """
 
     key: str
