@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crmdesk.cli.context import CliContext
-from crmdesk.cli.output import format_table
+from crmdesk.cli.output import format_table, positive_count
 from crmdesk.domain.dates import business_zone
 from crmdesk.domain.errors import NotFoundError, ValidationError
 from crmdesk.domain.playbook_file import ACTIVITY_TYPES
@@ -140,7 +140,10 @@ def _register_list(commands: Any) -> None:
         "--overdue", action="store_true", help="only planned ones past their due time"
     )
     listing.add_argument(
-        "--limit", type=int, default=50, help="show at most this many (default 50)"
+        "--limit",
+        type=positive_count,
+        default=50,
+        help="show at most this many (default 50)",
     )
     _add_format(listing)
     listing.set_defaults(handler=run_list)

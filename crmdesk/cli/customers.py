@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crmdesk.cli.context import CliContext
-from crmdesk.cli.output import command_language, format_table
+from crmdesk.cli.output import command_language, format_table, positive_count
 from crmdesk.domain.customer_board import CustomerFilter
 from crmdesk.domain.playbook import LocalText
 from crmdesk.services.context import ChangeSource
@@ -65,7 +65,10 @@ def register(subparsers: Any) -> None:
         "--search", default="", help="text in the name, primary contact or owner"
     )
     listing.add_argument(
-        "--limit", type=int, default=50, help="show at most this many (default 50)"
+        "--limit",
+        type=positive_count,
+        default=50,
+        help="show at most this many (default 50)",
     )
     _format_option(listing)
     listing.set_defaults(handler=run_list)

@@ -8,7 +8,7 @@ from typing import Any
 
 from crmdesk.cli.context import CliContext
 from crmdesk.cli.move import find_stage
-from crmdesk.cli.output import command_language, format_table
+from crmdesk.cli.output import command_language, format_table, positive_count
 from crmdesk.domain.board import CardFilter
 from crmdesk.domain.money import Money
 from crmdesk.services.board import load_board
@@ -43,7 +43,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--owner", help="only deals of this owner (login or name)")
     parser.add_argument("--search", default="", help="text in title or customer")
     parser.add_argument(
-        "--limit", type=int, default=50, help="show at most this many (default 50)"
+        "--limit",
+        type=positive_count,
+        default=50,
+        help="show at most this many (default 50)",
     )
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format"

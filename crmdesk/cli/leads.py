@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from crmdesk.cli.context import CliContext
-from crmdesk.cli.output import format_table
+from crmdesk.cli.output import format_table, positive_count
 from crmdesk.config.settings import Settings
 from crmdesk.domain.errors import NotFoundError
 from crmdesk.services.context import ChangeSource
@@ -126,7 +126,10 @@ def _register_list(actions: Any) -> None:
     parser.add_argument("--all", action="store_true", help="leads of every status")
     parser.add_argument("--search", default="", help="text in name, phone or e-mail")
     parser.add_argument(
-        "--limit", type=int, default=100, help="show at most this many (default 100)"
+        "--limit",
+        type=positive_count,
+        default=100,
+        help="show at most this many (default 100)",
     )
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format"

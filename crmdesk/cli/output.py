@@ -64,3 +64,16 @@ def command_language(args: argparse.Namespace, context: CliContext) -> str:
     if chosen == "system":
         chosen = locale.getlocale()[0] or ""
     return "zh_CN" if str(chosen).lower().startswith("zh") else "en"
+
+
+def positive_count(text: str) -> int:
+    """Parse a ``--limit`` value: a whole number of 1 or more (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid count {text!r}: give a whole number of 1 or more"
+        )
+    return value
