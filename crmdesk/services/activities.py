@@ -53,7 +53,7 @@ from crmdesk.storage.models import (
 )
 
 MAX_DURATION_MINUTES = 24 * 60
-"""The longest duration one activity may record; a longer one is a typing error."""
+"""The maximum duration of one activity; a longer one is a typing error."""
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 """How far past the actor's clock a done activity may be dated.
@@ -70,7 +70,7 @@ MAX_SUBJECT = 300
 
 @dataclass(frozen=True)
 class Target:
-    """What an activity is about: a deal, or a customer without a deal."""
+    """The subject of an activity: a deal, or a customer without a deal."""
 
     opportunity_id: uuid.UUID | None = None
     customer_id: uuid.UUID | None = None

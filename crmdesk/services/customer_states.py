@@ -99,7 +99,7 @@ class CustomerFacts:
 
 
 class WinEffect(StrEnum):
-    """What winning or reopening a deal did to its customer's state."""
+    """The effect of winning or reopening a deal on its customer's state."""
 
     MOVED = "moved"
     """The customer moved to the series' end state."""

@@ -571,7 +571,7 @@ def test_leads_imported_converted_and_shared_in_team(server, team, tmp_path):
             ), laptop.name
             assert deal.customer_id == converted.customer_id
     assert ann.rows("SELECT id FROM opportunities") == []
-    # Cid, of another team, holds none of it.
+    # Cid, of another team, has none of it on his laptop.
     for table_name in ("leads", "customers", "contacts", "customer_state_history"):
         assert cid.rows(f"SELECT id FROM {table_name}") == [], table_name
     assert cid.rows("SELECT id FROM opportunities") == []

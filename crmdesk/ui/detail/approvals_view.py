@@ -94,7 +94,7 @@ class DealApprovalsView(QWidget):
         self._rebuild()
 
     def pending_count(self) -> int:
-        """How many current requests wait for a decision."""
+        """Return the number of current requests waiting for a decision."""
         return sum(1 for r in self._records if r.current and r.status == "pending")
 
     def _rebuild(self) -> None:
