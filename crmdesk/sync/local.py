@@ -41,6 +41,9 @@ from crmdesk.storage.models import (
 from crmdesk.storage.types import UtcDateTime
 
 PENDING = "pending"
+# Page cache of a connection applying server data, in KiB (negative: a size,
+# not a page count, as SQLite's PRAGMA cache_size takes it).
+SYNC_CACHE_KIB = -65536
 ACKED = "acked"
 FAILED = "failed"
 
@@ -77,7 +80,12 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     """
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        # A larger page cache for the connection that applies server data: with
+        # the default 2 MB, a large pull read the same index pages again and
+        # again, and index builds sorted on disk.
+        connection.exec_driver_sql(f"PRAGMA cache_size={SYNC_CACHE_KIB}")
         connection.commit()
+        _register_functions(connection)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             try:
@@ -211,7 +219,6 @@ def _upsert(table: Table) -> Any:
 
 # Statements built once: building one per row made applying a page slow.
 _ROW_UPSERTS = {name: _upsert(table) for name, table in SYNCED_TABLES.items()}
-_SHADOW_UPSERT = _upsert(shadow_table)
 
 
 def write_rows(
@@ -222,20 +229,8 @@ def write_rows(
         connection.execute(_ROW_UPSERTS[table_name], rows)
 
 
-# Server images straight to SQLite storage values ----------------------------------
-#
-# Applying a large pull spends most of its time converting values. Server images
-# come in fixed forms (UUID text, timestamps without zone as ISO text), so they
-# are turned into what SQLAlchemy's SQLite types store (32-digit hex,
-# "YYYY-MM-DD HH:MM:SS.ffffff", 0/1) and written with one raw executemany per
-# table.
-
-
-def _store_uuid(value: Any) -> str:
-    return str(value).replace("-", "")
-
-
 def _store_instant(value: Any) -> str:
+    """Return a server timestamp in the stored form "YYYY-MM-DD HH:MM:SS.ffffff"."""
     text = str(value)
     if len(text) > 26 or (len(text) > 19 and text[19] != "."):
         # A zone offset: parse it properly.
@@ -245,31 +240,6 @@ def _store_instant(value: Any) -> str:
     if len(text) == 19:
         return text + ".000000"
     return text.ljust(26, "0")
-
-
-def _store_date(value: Any) -> str:
-    return str(value)[:10]
-
-
-def _store_bool(value: Any) -> int:
-    return 1 if value else 0
-
-
-def _storers(table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
-    storers: list[tuple[str, Callable[[Any], Any] | None]] = []
-    for column in table.columns:
-        kind = column.type
-        store: Callable[[Any], Any] | None = None
-        if isinstance(kind, Uuid):
-            store = _store_uuid
-        elif isinstance(kind, UtcDateTime):
-            store = _store_instant
-        elif isinstance(kind, Date):
-            store = _store_date
-        elif isinstance(kind, Boolean):
-            store = _store_bool
-        storers.append((column.name, store))
-    return storers
 
 
 def _raw_upsert(table: Table) -> str:
@@ -283,29 +253,183 @@ def _raw_upsert(table: Table) -> str:
     )
 
 
-_STORERS = {name: _storers(table) for name, table in SYNCED_TABLES.items()}
-_RAW_UPSERTS = {name: _raw_upsert(table) for name, table in SYNCED_TABLES.items()}
 _RAW_SHADOW_UPSERT = _raw_upsert(shadow_table)
 
 
-def stored_row(table_name: str, data: dict[str, Any], version: int) -> tuple[Any, ...]:
-    """Return a server image as the SQLite values of its working row."""
-    values: list[Any] = []
-    for name, store in _STORERS[table_name]:
-        if name == "version":
-            values.append(version)
-            continue
-        value = data.get(name)
-        values.append(value if value is None or store is None else store(value))
-    return tuple(values)
+# Server images as JSON text straight into working rows ------------------------------
+#
+# A first sync brings every row the user may see. Decoding each image in Python
+# and converting its values cost more than the SQLite writes. So the statements
+# read the values out of the image text with SQLite's JSON functions. They turn
+# them into what SQLAlchemy's SQLite types store: 32-digit hex for UUIDs,
+# "YYYY-MM-DD HH:MM:SS.ffffff" for instants, 1 and 0 for booleans.
 
 
-def write_stored_rows(
-    connection: Connection, table_name: str, rows: list[tuple[Any, ...]]
+def _json_value(column: Any) -> str:
+    value = f"json_extract(?1, '$.\"{column.name}\"')"
+    kind = column.type
+    if isinstance(kind, Uuid):
+        return f"replace({value}, '-', '')"
+    if isinstance(kind, UtcDateTime):
+        # Server timestamps have no zone: "YYYY-MM-DDTHH:MM:SS.ffffff" with the
+        # trailing zeros of the fraction left out. The full form is converted
+        # here; the others go through the Python conversion.
+        return (
+            f"CASE WHEN length({value}) = 26 AND substr({value}, 20, 1) = '.' "
+            f"THEN replace({value}, 'T', ' ') WHEN {value} IS NULL THEN NULL "
+            f"ELSE crmdesk_store_instant({value}) END"
+        )
+    if isinstance(kind, Date):
+        return f"substr({value}, 1, 10)"
+    # JSON true and false come out as 1 and 0, the stored form of a Boolean.
+    return value
+
+
+def _json_upsert(table: Table) -> str:
+    names = [column.name for column in table.columns]
+    keys = [column.name for column in table.primary_key.columns]
+    values = [
+        "?2" if column.name == "version" else _json_value(column)
+        for column in table.columns
+    ]
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(values)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+def _json_fill(table: Table) -> str:
+    names = [column.name for column in table.columns]
+    keys = [column.name for column in table.primary_key.columns]
+    values = [
+        "s.row_version"
+        if column.name == "version"
+        else _json_value(column).replace("?1", "s.data")
+        for column in table.columns
+    ]
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM sync_shadow s "
+        "WHERE s.table_name = ?1 AND s.row_id IN (SELECT value FROM json_each(?2)) "
+        "AND s.row_id NOT IN (SELECT o.row_id FROM outbox o "
+        f"WHERE o.status = '{PENDING}' AND o.table_name = ?1) "
+        f"ORDER BY s.row_id ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
+_JSON_UPSERTS = {name: _json_upsert(table) for name, table in SYNCED_TABLES.items()}
+_JSON_FILLS = {name: _json_fill(table) for name, table in SYNCED_TABLES.items()}
+
+
+def _register_functions(connection: Connection) -> None:
+    driver = connection.connection.driver_connection
+    if driver is not None:
+        driver.create_function(
+            "crmdesk_store_instant", 1, _store_instant, deterministic=True
+        )
+
+
+def write_json_rows(
+    connection: Connection, table_name: str, rows: list[tuple[str, int]]
 ) -> None:
-    """Insert or replace working rows given as :func:`stored_row` tuples."""
+    """Insert or replace working rows from server images: (JSON text, version).
+
+    Runs inside :func:`write_transaction`, which provides the SQL function the
+    statement calls for timestamps with a zone.
+    """
     if rows:
-        connection.exec_driver_sql(_RAW_UPSERTS[table_name], rows)
+        connection.exec_driver_sql(_JSON_UPSERTS[table_name], rows)
+
+
+def fill_rows_from_shadows(
+    connection: Connection, table_name: str, hex_ids: list[str]
+) -> None:
+    """Write the working rows of the given rows (hex ids) from their shadows.
+
+    One statement in key order for all of them. Rows with pending local changes
+    are left out: they are rebuilt one by one.
+    """
+    if hex_ids:
+        connection.exec_driver_sql(
+            _JSON_FILLS[table_name], (table_name, json.dumps(hex_ids))
+        )
+
+
+def shadow_states(
+    connection: Connection, table_name: str, hex_ids: list[str]
+) -> dict[str, tuple[int, str]]:
+    """Return version and bucket list (JSON) of the shadows of rows given as hex."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(hex_ids), 500):
+        part = hex_ids[start : start + 500]
+        rows = connection.exec_driver_sql(
+            "SELECT row_id, row_version, buckets FROM sync_shadow "
+            f"WHERE table_name = ? AND row_id IN ({', '.join('?' * len(part))})",
+            (table_name, *part),
+        ).all()
+        for row_id, version, buckets in rows:
+            found[str(row_id)] = (int(version), str(buckets))
+    return found
+
+
+def has_shadows(engine: Engine) -> bool:
+    """Return whether the store contains any server row (False before a first sync)."""
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT 1 FROM sync_shadow LIMIT 1").first()
+    return row is not None
+
+
+def drop_indexes_if_empty(connection: Connection, table_name: str) -> list[str] | None:
+    """Drop the secondary indexes of an empty working table; return their SQL.
+
+    Returns None when the table has rows. Constraint indexes (primary key,
+    unique) stay. The caller builds the returned indexes again with
+    :func:`create_indexes` in the same transaction.
+    """
+    table = SYNCED_TABLES[table_name]
+    if connection.execute(select(table.c.id).limit(1)).first() is not None:
+        return None
+    rows = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table_name,),
+    ).all()
+    for name, _sql in rows:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [str(sql) for _name, sql in rows]
+
+
+def create_indexes(connection: Connection, statements: list[str]) -> None:
+    """Run the CREATE INDEX statements :func:`drop_indexes_if_empty` returned."""
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def has_pending(connection: Connection) -> bool:
+    """Return whether any outbox entry waits to be sent."""
+    row = connection.exec_driver_sql(
+        "SELECT 1 FROM outbox WHERE status = ? LIMIT 1", (PENDING,)
+    ).first()
+    return row is not None
+
+
+def pending_among(
+    connection: Connection, table_name: str, hex_ids: list[str]
+) -> set[str]:
+    """Return which of the rows (hex ids) of a table have pending outbox entries."""
+    found: set[str] = set()
+    for start in range(0, len(hex_ids), 500):
+        part = hex_ids[start : start + 500]
+        rows = connection.exec_driver_sql(
+            "SELECT DISTINCT row_id FROM outbox WHERE table_name = ? "
+            f"AND row_id IN ({', '.join('?' * len(part))}) AND status = ?",
+            (table_name, *part, PENDING),
+        ).all()
+        found.update(str(row_id) for (row_id,) in rows)
+    return found
 
 
 def write_stored_shadows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -315,6 +439,20 @@ def write_stored_shadows(connection: Connection, rows: list[tuple[Any, ...]]) ->
 
 
 # Shadow and working copy --------------------------------------------------------
+
+
+_NEWER_SHADOW_UPSERT = (
+    "INSERT INTO sync_shadow (table_name, row_id, row_version, data, buckets) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (table_name, row_id) DO UPDATE SET "
+    "row_version = excluded.row_version, data = excluded.data "
+    "WHERE excluded.row_version > sync_shadow.row_version"
+)
+
+
+def write_newer_shadows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert shadows, or replace those older than the given image; buckets stay."""
+    if rows:
+        connection.exec_driver_sql(_NEWER_SHADOW_UPSERT, rows)
 
 
 def get_shadow(
@@ -329,71 +467,6 @@ def get_shadow(
     if row is None:
         return None
     return int(row[0]), json.loads(row[1]), set(json.loads(row[2]))
-
-
-def shadow_values(
-    table_name: str,
-    row_id: uuid.UUID,
-    version: int,
-    data: dict[str, Any],
-    buckets: set[str],
-) -> dict[str, Any]:
-    """Return the column values of a shadow row."""
-    return {
-        "table_name": table_name,
-        "row_id": row_id,
-        "row_version": version,
-        "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
-        "buckets": json.dumps(sorted(buckets)),
-    }
-
-
-def put_shadows(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert or replace shadows (values from :func:`shadow_values`)."""
-    if rows:
-        connection.execute(_SHADOW_UPSERT, rows)
-
-
-def put_shadow(
-    connection: Connection,
-    table_name: str,
-    row_id: uuid.UUID,
-    version: int,
-    data: dict[str, Any],
-    buckets: set[str],
-) -> None:
-    """Insert or replace a row's shadow."""
-    put_shadows(connection, [shadow_values(table_name, row_id, version, data, buckets)])
-
-
-def shadow_versions(
-    connection: Connection, table_name: str, row_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, tuple[int, set[str]]]:
-    """Return the version and buckets of the shadows of ``row_ids`` in one table."""
-    found: dict[uuid.UUID, tuple[int, set[str]]] = {}
-    for start in range(0, len(row_ids), 500):
-        rows = connection.execute(
-            select(
-                shadow_table.c.row_id,
-                shadow_table.c.row_version,
-                shadow_table.c.buckets,
-            )
-            .where(shadow_table.c.table_name == table_name)
-            .where(shadow_table.c.row_id.in_(row_ids[start : start + 500]))
-        ).all()
-        for row_id, version, buckets in rows:
-            found[row_id] = (int(version), set(json.loads(buckets)))
-    return found
-
-
-def pending_rows(connection: Connection) -> set[tuple[str, uuid.UUID]]:
-    """Return (table, row id) of every row with pending outbox entries."""
-    rows = connection.execute(
-        select(outbox.c.table_name, outbox.c.row_id)
-        .where(outbox.c.status == PENDING)
-        .distinct()
-    ).all()
-    return {(str(table_name), row_id) for table_name, row_id in rows}
 
 
 def set_shadow_buckets(

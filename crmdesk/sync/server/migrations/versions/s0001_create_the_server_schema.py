@@ -10,10 +10,16 @@ lock), ``field_meta`` (per column: the version, hybrid clock stamp, client and
 login of its last change) and ``last_hlc`` (the stamp of the row's last change,
 sent to clients instead of the whole ``field_meta``). Everything else is SQL:
 the ``sync`` schema, the triggers that write the change markers, the push and
-pull functions and the row-level security policies.
+pull functions and the row-level security policies. The row-version trigger
+compares rows with the ``hstore`` extension (PostgreSQL contrib), which this
+migration installs into the ``sync`` schema unless the database has it.
+
+The statements that list a table's columns (row images, pushed updates) read
+them from the catalog when they run, so columns added by later migrations are
+covered without changing these functions.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -755,6 +761,7 @@ ALTER TABLE public.workspace_settings OWNER TO {owner};
 GRANT SELECT ON public.workspace_settings TO {app};
 """
 
+
 IDENTITY_SQL = """
 -- plpgsql rather than SQL: SECURITY DEFINER SQL functions are not inlined, and
 -- plpgsql keeps its statement plans for the session.
@@ -788,13 +795,43 @@ BEGIN
 END $$;
 CREATE FUNCTION sync.synced_tables() RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$ SELECT {synced} $$;
+-- The columns of a synced table other than ``p_skip``, in table order, read from
+-- the catalog on each call: statements built from them cover columns that later
+-- migrations add.
+CREATE FUNCTION sync.columns_of(p_tbl text, p_skip text[]) RETURNS text[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+  SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{{}}')
+    FROM pg_attribute a
+   WHERE a.attrelid = to_regclass(format('public.%I', p_tbl)) AND a.attnum > 0
+     AND NOT a.attisdropped AND NOT a.attname = ANY (p_skip)
+$$;
+-- The columns a change may write: all but the bookkeeping.
+CREATE FUNCTION sync.write_columns(p_tbl text) RETURNS text[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+  SELECT sync.columns_of(p_tbl, ARRAY['row_version', 'field_meta', 'version',
+                                      'last_hlc'])
+$$;
+-- The select list of a row image: every column but field_meta, as ``alias.column``.
+-- row_to_json of these columns costs a fraction of to_jsonb(row) - 'field_meta',
+-- which converts the large field_meta only to drop it again.
+CREATE FUNCTION sync.image_list(p_tbl text, p_alias text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+  SELECT string_agg(format('%I.%I', p_alias, c), ', ')
+    FROM unnest(sync.columns_of(p_tbl, ARRAY['field_meta'])) c
+$$;
+-- A row image as push results carry it: the JSON text and the row version.
+CREATE FUNCTION sync.image_entry(p_image jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object('image', p_image::text,
+                            'version', (p_image ->> 'row_version')::bigint)
+$$;
 CREATE FUNCTION sync.row_image(p_tbl text, p_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
 DECLARE v jsonb;
 BEGIN
   IF NOT p_tbl = ANY (sync.synced_tables()) THEN RETURN NULL; END IF;
-  EXECUTE format('SELECT to_jsonb(t) - ''field_meta'' FROM public.%I t '
-                 'WHERE t.id = $1', p_tbl)
+  EXECUTE format('SELECT row_to_json((SELECT r FROM (SELECT %s) r))::jsonb '
+                 'FROM public.%I t WHERE t.id = $1', sync.image_list(p_tbl, 't'), p_tbl)
     INTO v USING p_id;
   RETURN v;
 END $$;
@@ -806,118 +843,113 @@ LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 DECLARE
   v_by text := coalesce(nullif(current_setting('crmdesk.client_id', true), ''),
                         'sql:' || session_user);
-  v_hlc bigint := coalesce(nullif(current_setting('crmdesk.hlc', true), '')::bigint,
-    (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint << 16));
-  v_old jsonb := '{{}}';
+  v_stamp text := current_setting('crmdesk.hlc', true);
+  v_hlc bigint;
   v_meta jsonb := '{{}}';
-  v_changed jsonb;
+  v_keys text[];
+  v_entry jsonb;
+  k text;
 BEGIN
+  IF v_stamp = 'row' AND NEW.last_hlc > 0 THEN
+    -- A push that writes many rows in one statement gives each row its stamp.
+    v_hlc := NEW.last_hlc;
+  ELSE
+    v_hlc := coalesce(nullif(nullif(v_stamp, 'row'), '')::bigint,
+      (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint << 16));
+  END IF;
+  -- field_meta is bookkeeping and the largest column: it stays out of the
+  -- comparison. hstore compares the columns' text forms in C, where a jsonb
+  -- comparison needed a query for every row.
+  NEW.field_meta := NULL;
   IF TG_OP = 'INSERT' THEN
     NEW.row_version := 1;
+    v_keys := {hs}.akeys({hs}.hstore(NEW) OPERATOR({hs}.-)
+                         '{{row_version,version,last_hlc,field_meta}}'::text[]);
   ELSE
-    NEW.row_version := OLD.row_version + 1;
-    v_old := to_jsonb(OLD);
     v_meta := OLD.field_meta;
+    OLD.field_meta := NULL;
+    NEW.row_version := OLD.row_version + 1;
+    v_keys := {hs}.akeys(({hs}.hstore(NEW) OPERATOR({hs}.-) {hs}.hstore(OLD))
+                         OPERATOR({hs}.-) '{{row_version,version,last_hlc}}'::text[]);
   END IF;
   NEW.version := NEW.row_version;
   NEW.last_hlc := v_hlc;
-  SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_object(
-           'v', NEW.row_version, 'hlc', v_hlc, 'by', v_by, 'login', session_user)),
-           '{{}}')
-    INTO v_changed
-    FROM jsonb_each(to_jsonb(NEW) - 'row_version' - 'field_meta' - 'version'
-                    - 'last_hlc') e
-   WHERE TG_OP = 'INSERT' OR e.value IS DISTINCT FROM v_old -> e.key;
-  NEW.field_meta := v_meta || v_changed;
+  v_entry := jsonb_build_object('v', NEW.row_version, 'hlc', v_hlc, 'by', v_by,
+                                'login', session_user);
+  FOREACH k IN ARRAY v_keys LOOP
+    v_meta := v_meta || jsonb_build_object(k, v_entry);
+  END LOOP;
+  NEW.field_meta := v_meta;
   RETURN NEW;
 END $$;
 
 CREATE FUNCTION sync.buckets_for(p_tbl text, p_row jsonb) RETURNS text[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE v_parent jsonb;
 BEGIN
   IF p_row IS NULL THEN RETURN '{{}}'; END IF;
-  IF p_tbl = ANY ({config}) THEN RETURN ARRAY['config']; END IF;
-  IF p_tbl = ANY ({team})
-     OR (p_tbl = 'activities' AND p_row ->> 'opportunity_id' IS NULL) THEN
-    RETURN array_remove(ARRAY['all', 'team:' || (p_row ->> 'team_id')], NULL);
-  END IF;
-  IF p_tbl = 'opportunities' THEN
-    RETURN array_remove(ARRAY['all', 'rep:' || (p_row ->> 'owner_id'),
-                              'lead:' || (p_row ->> 'team_id')], NULL);
-  END IF;
-  SELECT to_jsonb(o) INTO v_parent FROM public.opportunities o
-   WHERE o.id = (p_row ->> 'opportunity_id')::uuid;
-  RETURN sync.buckets_for('opportunities', v_parent);
+{buckets_body}
 END $$;
 
-CREATE FUNCTION sync.write_markers(p_tbl text, p_id uuid, p_old text[], p_new text[],
-                                   p_op text, p_version bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-BEGIN
-  -- plpgsql rather than SQL: its statement plan is cached for the session.
-  INSERT INTO sync.marker AS m (bucket, tbl, row_id, txid, change_id, op, row_version)
-  SELECT b.bucket, p_tbl, p_id, pg_current_xact_id(), nextval('sync.change_seq'),
-         b.op, p_version
-    FROM (SELECT o AS bucket, 'remove' AS op FROM unnest(p_old) o
-           WHERE NOT o = ANY (p_new)
-          UNION ALL
-          SELECT n, p_op FROM unnest(p_new) n) b
-  ON CONFLICT (bucket, tbl, row_id) DO UPDATE
-     SET txid = EXCLUDED.txid, change_id = EXCLUDED.change_id, op = EXCLUDED.op,
-         row_version = EXCLUDED.row_version, changed_at = now();
-END $$;
-
-CREATE FUNCTION sync.mark() RETURNS trigger
+-- One call per statement, with the statement's old and new rows: the buckets
+-- of every row, then one upsert of all their markers. A row trigger cost a
+-- function call, a bucket lookup and an upsert for every row.
+CREATE FUNCTION sync.mark_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
-  v_old text[] := '{{}}';
+  v_deal record;
+  v_old text[];
   v_new text[];
   v_child text;
-  v_row record;
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    v_old := sync.buckets_for(TG_TABLE_NAME, to_jsonb(OLD));
-  END IF;
-  IF TG_OP = 'DELETE' THEN
-    PERFORM sync.write_markers(TG_TABLE_NAME, OLD.id, v_old, '{{}}', 'remove',
-                               OLD.row_version);
-    RETURN OLD;
-  END IF;
-  v_new := sync.buckets_for(TG_TABLE_NAME, to_jsonb(NEW));
-  PERFORM sync.write_markers(TG_TABLE_NAME, NEW.id, v_old, v_new,
-    CASE WHEN NEW.deleted_at IS NULL THEN 'put' ELSE 'delete' END, NEW.row_version);
-  IF TG_TABLE_NAME = 'opportunities' AND TG_OP = 'UPDATE'
-     AND v_old IS DISTINCT FROM v_new THEN
-    -- The deal changed hands or teams: its child rows follow it between buckets.
-    FOREACH v_child IN ARRAY {children} LOOP
-      FOR v_row IN EXECUTE format(
-          'SELECT id, row_version, deleted_at FROM public.%I WHERE opportunity_id = $1',
-          v_child) USING NEW.id LOOP
-        PERFORM sync.write_markers(v_child, v_row.id, v_old, v_new,
-          CASE WHEN v_row.deleted_at IS NULL THEN 'put' ELSE 'delete' END,
-          v_row.row_version);
+{mark_body}
+  IF TG_TABLE_NAME = 'opportunities' AND TG_OP = 'UPDATE' THEN
+    -- A deal that changed hands or teams: its child rows follow it.
+    FOR v_deal IN
+      SELECT n.id, to_jsonb(o) AS old_row, to_jsonb(n) AS new_row
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+       WHERE {deal_old} IS DISTINCT FROM {deal_new}
+    LOOP
+      v_old := sync.buckets_for('opportunities', v_deal.old_row);
+      v_new := sync.buckets_for('opportunities', v_deal.new_row);
+      FOREACH v_child IN ARRAY {children} LOOP
+        EXECUTE format(
+          'INSERT INTO sync.marker AS m '
+          '(bucket, tbl, row_id, txid, change_id, op, row_version) '
+          'SELECT x.bucket, %L, c.id, pg_current_xact_id(), '
+          'nextval(''sync.change_seq''), x.op, c.row_version '
+          'FROM public.%I c, LATERAL ('
+          'SELECT b, ''remove'' FROM unnest($2::text[]) b WHERE NOT b = ANY ($3) '
+          'UNION ALL SELECT b, CASE WHEN c.deleted_at IS NULL THEN ''put'' '
+          'ELSE ''delete'' END FROM unnest($3::text[]) b) AS x(bucket, op) '
+          'WHERE c.opportunity_id = $1 '
+          'ON CONFLICT (bucket, tbl, row_id) DO UPDATE '
+          'SET txid = EXCLUDED.txid, change_id = EXCLUDED.change_id, '
+          'op = EXCLUDED.op, row_version = EXCLUDED.row_version, changed_at = now()',
+          v_child, v_child) USING v_deal.id, v_old, v_new;
       END LOOP;
     END LOOP;
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
 
+-- Once per statement: a lead may change only the win probability and the owner
+-- of a team member's deal.
 CREATE FUNCTION sync.check_opportunity_update() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 DECLARE v_changed text;
 BEGIN
-  IF sync.my_role() = 'lead' AND OLD.owner_id IS DISTINCT FROM sync.me() THEN
-    -- The amount only while the deal has an approval request: the lead may
-    -- correct it when deciding.
-    SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO v_changed
-      FROM jsonb_each(to_jsonb(NEW)) e
-     WHERE e.value IS DISTINCT FROM to_jsonb(OLD) -> e.key
-       AND e.key NOT IN ('manual_probability', 'owner_id', 'updated_at',
+  IF sync.my_role() = 'lead' THEN
+    SELECT string_agg(DISTINCT k.key, ', ' ORDER BY k.key) INTO v_changed
+      FROM new_rows n JOIN old_rows o ON o.id = n.id,
+           unnest({hs}.akeys({hs}.hstore(n) OPERATOR({hs}.-) {hs}.hstore(o))) AS k(key)
+     WHERE o.owner_id IS DISTINCT FROM sync.me()
+       AND k.key NOT IN ('manual_probability', 'owner_id', 'updated_at',
                          'row_version', 'field_meta', 'version', 'last_hlc')
-       AND NOT (e.key = 'amount_minor' AND EXISTS (
+       -- The amount only while the deal has an approval request: the lead may
+       -- correct it when deciding.
+       AND NOT (k.key = 'amount_minor' AND EXISTS (
              SELECT 1 FROM public.approvals a
-              WHERE a.opportunity_id = OLD.id AND a.deleted_at IS NULL));
+              WHERE a.opportunity_id = o.id AND a.deleted_at IS NULL));
     IF v_changed IS NOT NULL THEN
       RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
         'a team lead may change only the win probability and the owner of a team '
@@ -925,7 +957,7 @@ BEGIN
         v_changed);
     END IF;
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
 """
 
@@ -1058,44 +1090,451 @@ ALTER FUNCTION sync.check_approval_update() OWNER TO {owner};
 REVOKE ALL ON FUNCTION sync.settle_approvals() FROM PUBLIC;
 """
 
+
+def _bucket_rule(kind: str, column: Callable[[str], str]) -> str:
+    """SQL for the buckets of one row of a kind of table.
+
+    ``column(name)`` is the SQL that reads a column of the row (a uuid or its
+    text). The same rule serves the marker trigger (columns of the statement's
+    rows) and ``sync.buckets_for`` (fields of a JSON row).
+    """
+    if kind == "config":
+        return "ARRAY['config']"
+    if kind == "team":
+        return f"array_remove(ARRAY['all', 'team:' || {column('team_id')}], NULL)"
+    if kind == "deal":
+        return (
+            f"array_remove(ARRAY['all', 'rep:' || {column('owner_id')}, "
+            f"'lead:' || {column('team_id')}], NULL)"
+        )
+    if kind == "activity":
+        # An activity on a deal follows the deal; one without a deal is the team's.
+        return (
+            f"CASE WHEN {column('opportunity_id')} IS NULL "
+            f"THEN {_bucket_rule('team', column)} "
+            f"ELSE {_bucket_rule('child', column)} END"
+        )
+    # A child row is in the buckets of its deal.
+    deal = _bucket_rule("deal", lambda name: f"d.{name}")
+    return (
+        f"coalesce((SELECT {deal} FROM public.opportunities d "
+        f"WHERE d.id = ({column('opportunity_id')})::uuid), '{{}}'::text[])"
+    )
+
+
+def _kinds() -> list[tuple[str, tuple[str, ...]]]:
+    return [
+        ("config", CONFIG_TABLES),
+        ("team", TEAM_TABLES),
+        ("deal", ("opportunities",)),
+        ("child", tuple(t for t in CHILD_TABLES if t != "activities")),
+        ("activity", ("activities",)),
+    ]
+
+
+def _buckets_body() -> str:
+    lines = []
+    for kind, tables in _kinds():
+        rule = _bucket_rule(kind, lambda name: f"(p_row ->> '{name}')")
+        lines.append(f"  IF p_tbl = ANY ({_array(tables)}) THEN RETURN {rule}; END IF;")
+    lines.append("  RETURN '{}';")
+    return "\n".join(lines)
+
+
+def _marker_upsert(rows: str) -> str:
+    """One upsert of the markers of ``rows`` (id, row_version, op, new_b, old_b)."""
+    return f"""
+      WITH s AS ({rows})
+      INSERT INTO sync.marker AS m (bucket, tbl, row_id, txid, change_id, op,
+                                    row_version)
+      SELECT x.bucket, TG_TABLE_NAME, x.id, pg_current_xact_id(),
+             nextval('sync.change_seq'), x.op, x.row_version
+        FROM (SELECT s.id, s.row_version, 'remove' AS op, b.bucket
+                FROM s, unnest(s.old_b) AS b(bucket)
+               WHERE NOT b.bucket = ANY (s.new_b)
+              UNION ALL
+              SELECT s.id, s.row_version, s.op, b.bucket
+                FROM s, unnest(s.new_b) AS b(bucket)) x
+      ON CONFLICT (bucket, tbl, row_id) DO UPDATE
+         SET txid = EXCLUDED.txid, change_id = EXCLUDED.change_id, op = EXCLUDED.op,
+             row_version = EXCLUDED.row_version, changed_at = now();"""
+
+
+def _mark_body() -> str:
+    put = "CASE WHEN n.deleted_at IS NULL THEN 'put' ELSE 'delete' END"
+    branches = []
+    for kind, tables in _kinds():
+        new = _bucket_rule(kind, lambda name: f"n.{name}")
+        old = _bucket_rule(kind, lambda name: f"o.{name}")
+        inserted = _marker_upsert(
+            f"SELECT n.id, n.row_version, {put} AS op, {new} AS new_b, "
+            "'{}'::text[] AS old_b FROM new_rows n"
+        )
+        updated = _marker_upsert(
+            f"SELECT n.id, n.row_version, {put} AS op, {new} AS new_b, "
+            f"{old} AS old_b FROM new_rows n JOIN old_rows o ON o.id = n.id"
+        )
+        deleted = _marker_upsert(
+            "SELECT o.id, o.row_version, 'remove' AS op, '{}'::text[] AS new_b, "
+            f"{old} AS old_b FROM old_rows o"
+        )
+        branches.append(
+            f"  IF TG_TABLE_NAME = ANY ({_array(tables)}) THEN\n"
+            f"    IF TG_OP = 'INSERT' THEN{inserted}\n"
+            f"    ELSIF TG_OP = 'UPDATE' THEN{updated}\n"
+            f"    ELSE{deleted}\n"
+            "    END IF;\n"
+            "  END IF;"
+        )
+    return "\n".join(branches)
+
+
 PULL_SQL = """
+-- The owner reads the markers of one of the caller's buckets past the marker
+-- policy: the policy's filter hid the bucket's size from the planner, which then
+-- sorted the whole bucket for every page instead of walking the cursor index.
+CREATE FUNCTION sync.marker_page(p_bucket text, p_txid xid8, p_change bigint,
+                                 p_limit int)
+RETURNS TABLE (tbl text, row_id uuid, op text, txid xid8, change_id bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT m.tbl, m.row_id, m.op, m.txid, m.change_id
+    FROM sync.marker m
+   WHERE m.bucket = p_bucket
+     AND p_bucket = ANY (sync.my_buckets())
+     AND (m.txid, m.change_id) > (p_txid, p_change)
+     AND m.txid < pg_snapshot_xmin(pg_current_snapshot())
+   ORDER BY m.txid, m.change_id
+   LIMIT p_limit
+$$;
+CREATE FUNCTION sync.newest_marker(p_bucket text) RETURNS xid8
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT m.txid FROM sync.marker m
+   WHERE m.bucket = p_bucket AND p_bucket = ANY (sync.my_buckets())
+   ORDER BY m.txid DESC LIMIT 1
+$$;
+
 CREATE FUNCTION sync.pull(p_bucket text, p_txid xid8, p_change bigint, p_limit int)
 RETURNS TABLE (kind text, tbl text, row_id uuid, op text, txid xid8,
-               change_id bigint, data jsonb)
-LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
-  -- One statement, so the horizon and the markers come from one snapshot: the
+               change_id bigint, row_version bigint, last_hlc bigint, data text)
+LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+#variable_conflict use_column
+DECLARE
+  -- A STABLE function runs every statement on its caller's snapshot, so the
+  -- horizon, the markers and the row images all come from one snapshot: the
   -- cursor never passes a transaction that is still running.
-  WITH h AS (
-    SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon,
-           pg_snapshot_xmax(pg_current_snapshot()) AS xmax
-  ), page AS (
-    SELECT m.* FROM sync.marker m, h
-     WHERE m.bucket = p_bucket
-       AND (m.txid, m.change_id) > (p_txid, p_change)
-       AND m.txid < h.horizon
-     ORDER BY m.txid, m.change_id
-     LIMIT p_limit
-  )
-  SELECT 'header', NULL, NULL, NULL, h.horizon, NULL::bigint,
-         jsonb_build_object(
-           'server_ms', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint,
-           'server_time', now(),
-           'generation', i.generation,
-           'min_client_schema', i.min_client_schema,
-           'tombstone_horizon', i.tombstone_horizon,
-           'xid_ahead', coalesce((SELECT x.txid FROM sync.marker x
-                                   WHERE x.bucket = p_bucket
-                                   ORDER BY x.txid DESC LIMIT 1) >= h.xmax, false))
-    FROM h, sync.server_info i
-  UNION ALL
-  SELECT * FROM (
-    SELECT 'row', p.tbl, p.row_id, p.op, p.txid, p.change_id,
-           CASE WHEN p.op = 'remove' THEN NULL ELSE {images} END
-      FROM page p ORDER BY p.txid, p.change_id) rows
-$$;
+  v_horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
+  v_xmax xid8 := pg_snapshot_xmax(pg_current_snapshot());
+  v_tbls text[];
+  v_ids uuid[];
+  v_ops text[];
+  v_txids xid8[];
+  v_changes bigint[];
+  v_images text;
+BEGIN
+  RETURN QUERY
+    SELECT 'header'::text, NULL::text, NULL::uuid, NULL::text, v_horizon,
+           NULL::bigint, NULL::bigint, NULL::bigint,
+           jsonb_build_object(
+             'server_ms', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+             'server_time', now(),
+             'generation', i.generation,
+             'min_client_schema', i.min_client_schema,
+             'tombstone_horizon', i.tombstone_horizon,
+             'xid_ahead', coalesce(sync.newest_marker(p_bucket) >= v_xmax, false)
+           )::text
+      FROM sync.server_info i;
+  SELECT array_agg(m.tbl ORDER BY m.n), array_agg(m.row_id ORDER BY m.n),
+         array_agg(m.op ORDER BY m.n), array_agg(m.txid ORDER BY m.n),
+         array_agg(m.change_id ORDER BY m.n)
+    INTO v_tbls, v_ids, v_ops, v_txids, v_changes
+    FROM sync.marker_page(p_bucket, p_txid, p_change, p_limit)
+         WITH ORDINALITY AS m(tbl, row_id, op, txid, change_id, n);
+  IF v_tbls IS NULL THEN
+    RETURN;
+  END IF;
+  -- One join per table on the page, under the caller's row-level security.
+  SELECT string_agg(format(
+           'SELECT %L::text AS tbl, x.id, x.row_version, x.last_hlc, '
+           'row_to_json((SELECT r FROM (SELECT %s) r))::text AS data '
+           'FROM public.%I x WHERE x.id = ANY ($2)',
+           t.name, sync.image_list(t.name, 'x'), t.name), ' UNION ALL ')
+    INTO v_images
+    FROM (SELECT DISTINCT u.name FROM unnest(v_tbls) AS u(name)) t
+   WHERE t.name = ANY (sync.synced_tables());
+  RETURN QUERY EXECUTE format(
+    'SELECT ''row''::text, p.tbl, p.row_id, p.op, p.txid, p.change_id, '
+    'i.row_version, i.last_hlc, i.data '
+    'FROM unnest($1, $2, $3, $4, $5) WITH ORDINALITY '
+    'AS p(tbl, row_id, op, txid, change_id, n) '
+    'LEFT JOIN (%s) i ON i.tbl = p.tbl AND i.id = p.row_id AND p.op <> ''remove'' '
+    'ORDER BY p.n',
+    coalesce(v_images, 'SELECT NULL::text AS tbl, NULL::uuid AS id, '
+             'NULL::bigint AS row_version, NULL::bigint AS last_hlc, '
+             'NULL::text AS data WHERE false'))
+    USING v_tbls, v_ids, v_ops, v_txids, v_changes;
+END $$;
 """
 
 PUSH_SQL = """
+-- Updates of distinct rows of one table, in one local transaction and in order:
+-- one statement locks, reads and compares all the rows, the merge runs in
+-- memory, and one statement writes every row that takes a change. The rows are
+-- independent of each other, so this gives what applying the changes one by one
+-- gives. The result has one entry per change up to the first refusal, which
+-- carries 'abort'.
+CREATE FUNCTION sync.apply_updates(p_client uuid, p_tbl text, p_run jsonb)
+RETURNS jsonb[]
+LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_cols text[] := sync.write_columns(p_tbl);
+  v_count int := jsonb_array_length(p_run);
+  v_bound bigint := (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint
+                     + {max_skew_ms}) << 16;
+  v_sent text[];
+  v_found boolean[] := '{{}}';
+  v_gone boolean[] := '{{}}';
+  v_metas jsonb[] := '{{}}';
+  v_diffs jsonb[] := '{{}}';
+  v_results jsonb[] := '{{}}';
+  v_by_id jsonb;
+  v_writes jsonb;
+  v_write_ids uuid[] := '{{}}';
+  v_write_ns int[] := '{{}}';
+  v_write_hlcs bigint[] := '{{}}';
+  v_write_applies jsonb[] := '{{}}';
+  v_written text[] := '{{}}';
+  v_wrote boolean[] := '{{}}';
+  v_need_ids uuid[] := '{{}}';
+  v_last int;
+  rec record;
+  m jsonb;
+  n int;
+  i int;
+  k text;
+  v_id uuid;
+  v_fields jsonb;
+  v_base bigint;
+  v_base_values jsonb;
+  v_hlc bigint;
+  v_flags jsonb;
+  v_meta jsonb;
+  v_apply text[];
+  v_issues jsonb;
+  v_abort boolean;
+  v_restoring boolean;
+  v_deleting boolean;
+  v_norm jsonb;
+  v_basev jsonb;
+  v_cur jsonb;
+  v_mine jsonb;
+  v_sql text;
+  v_image text := sync.image_list(p_tbl, 't');
+  v_status text;
+  v_ids uuid[];
+BEGIN
+  IF NOT p_tbl = ANY (sync.synced_tables()) THEN
+    RAISE EXCEPTION 'table % is not synced: this change cannot be sent', p_tbl;
+  END IF;
+  -- The columns any change of the run sends, in table order ('id' never changes).
+  SELECT coalesce(array_agg(c.name ORDER BY c.pos), '{{}}') INTO v_sent
+    FROM unnest(v_cols) WITH ORDINALITY AS c(name, pos)
+   WHERE c.name <> 'id'
+     AND EXISTS (SELECT 1 FROM jsonb_array_elements(p_run) e
+                  WHERE e.value -> 'fields' ? c.name);
+  -- Every statement below walks the primary key for the run's ids and finds each
+  -- row's change by its id: row-level security makes the planner expect almost
+  -- no rows, and a join with the changes then became a nested loop over both.
+  SELECT jsonb_object_agg(((e.value ->> 'row_id')::uuid)::text, jsonb_build_object(
+           'n', e.n, 'f', coalesce(e.value -> 'fields', '{{}}'))),
+         array_agg((e.value ->> 'row_id')::uuid)
+    INTO v_by_id, v_ids
+    FROM jsonb_array_elements(p_run) WITH ORDINALITY AS e(value, n);
+  v_sql := format(
+    'SELECT (u.e ->> ''n'')::int AS n, t.field_meta, %s AS gone, '
+    'to_jsonb(ARRAY(SELECT c.name FROM unnest($2::text[], %s) AS c(name, differs) '
+    'WHERE c.differs AND u.e -> ''f'' ? c.name)) AS diff '
+    'FROM public.%I t, LATERAL (SELECT $1 -> t.id::text AS e) u, '
+    'LATERAL jsonb_populate_record(NULL::public.%I, u.e -> ''f'') AS r '
+    'WHERE t.id = ANY ($3) ORDER BY t.id FOR UPDATE OF t',
+    CASE WHEN 'deleted_at' = ANY (v_cols) THEN 't.deleted_at IS NOT NULL'
+         ELSE 'false' END,
+    CASE WHEN cardinality(v_sent) = 0 THEN '''{{}}''::boolean[]'
+         ELSE 'ARRAY[' || (SELECT string_agg(
+                             format('r.%1$I IS DISTINCT FROM t.%1$I', c), ', ')
+                             FROM unnest(v_sent) c) || ']' END,
+    p_tbl, p_tbl);
+  FOR rec IN EXECUTE v_sql USING v_by_id, v_sent, v_ids LOOP
+    v_found[rec.n] := true;
+    v_metas[rec.n] := rec.field_meta;
+    v_gone[rec.n] := rec.gone;
+    v_diffs[rec.n] := rec.diff;
+  END LOOP;
+
+  v_last := v_count;
+  FOR n IN 1..v_count LOOP
+    m := p_run -> (n - 1);
+    v_id := (m ->> 'row_id')::uuid;
+    v_fields := coalesce(m -> 'fields', '{{}}');
+    v_base := coalesce((m ->> 'base_version')::bigint, 0);
+    v_base_values := coalesce(m -> 'base_values', '{{}}');
+    v_hlc := coalesce((m ->> 'hlc')::bigint, 0);
+    v_flags := '[]';
+    IF v_hlc > v_bound THEN
+      v_hlc := v_bound;
+      v_flags := '["clock_ahead"]';
+    END IF;
+    v_norm := NULL;
+    v_apply := '{{}}';
+    v_issues := '[]';
+    v_abort := false;
+    IF v_found[n] IS NULL THEN
+      v_results[n] := jsonb_build_object('abort', true, 'status', 'rejected',
+        'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
+          'mine', v_fields,
+          'message', 'the row is not on the server or no longer yours to change')));
+      v_last := n;
+      EXIT;
+    END IF;
+    v_restoring := v_fields ? 'deleted_at'
+                   AND jsonb_typeof(v_fields -> 'deleted_at') = 'null';
+    v_deleting := v_fields ? 'deleted_at' AND NOT v_restoring;
+    IF v_gone[n] AND NOT v_restoring AND NOT v_deleting THEN
+      -- Delete wins over an edit; the edit is kept as a conflict with Restore.
+      EXECUTE format('SELECT to_jsonb(jsonb_populate_record(NULL::public.%I, $1))',
+                     p_tbl) INTO v_norm USING v_fields;
+      SELECT coalesce(jsonb_object_agg(c, v_norm -> c), '{{}}') INTO v_mine
+        FROM unnest(v_cols) c WHERE v_fields ? c;
+      v_results[n] := jsonb_build_object('abort', true, 'status', 'rejected',
+        'issues', jsonb_build_array(jsonb_build_object('kind', 'deleted',
+          'mine', v_mine, 'theirs', sync.row_image(p_tbl, v_id) -> 'deleted_at',
+          'other_login', v_metas[n] -> 'deleted_at' ->> 'login',
+          'message', 'the row was deleted on the server; restore it to keep this '
+                     'edit')));
+      v_last := n;
+      EXIT;
+    END IF;
+    FOR i IN 0 .. jsonb_array_length(v_diffs[n]) - 1 LOOP
+      k := v_diffs[n] ->> i;
+      v_meta := v_metas[n] -> k;
+      IF k = 'deleted_at' OR v_meta IS NULL OR (v_meta ->> 'v')::bigint <= v_base
+         OR v_meta ->> 'by' = p_client::text THEN
+        v_apply := v_apply || k;
+        CONTINUE;
+      END IF;
+      IF k = ANY ({silent}) THEN
+        IF v_hlc > (v_meta ->> 'hlc')::bigint THEN v_apply := v_apply || k; END IF;
+        CONTINUE;
+      END IF;
+      IF v_norm IS NULL THEN
+        -- The values for the issue, in the form the server stores them.
+        EXECUTE format('SELECT to_jsonb(jsonb_populate_record(NULL::public.%1$I, $1)), '
+                       'to_jsonb(jsonb_populate_record(NULL::public.%1$I, $2))', p_tbl)
+          INTO v_norm, v_basev USING v_fields, v_base_values;
+        v_cur := sync.row_image(p_tbl, v_id);
+      END IF;
+      IF (p_tbl || '.' || k) = ANY ({blocking}) THEN
+        v_issues := v_issues || jsonb_build_array(jsonb_build_object(
+          'kind', 'conflict', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
+          'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
+          'other_login', v_meta ->> 'login',
+          'message', format('changed by %s since you last synced; the server value '
+                            'stays', v_meta ->> 'login')));
+        IF (p_tbl || '.' || k) = ANY ({aborting}) THEN v_abort := true; END IF;
+      ELSE
+        IF v_hlc > (v_meta ->> 'hlc')::bigint THEN
+          v_apply := v_apply || k;
+        END IF;
+        v_issues := v_issues || jsonb_build_array(jsonb_build_object(
+          'kind', 'also_edited', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
+          'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
+          'other_login', v_meta ->> 'login',
+          'kept', CASE WHEN v_hlc > (v_meta ->> 'hlc')::bigint THEN 'mine'
+                       ELSE 'theirs' END,
+          'message', format('also edited by %s; the later edit by the hybrid clock '
+                            'is kept', v_meta ->> 'login')));
+      END IF;
+    END LOOP;
+    IF v_abort THEN
+      v_results[n] := jsonb_build_object('abort', true, 'status', 'rejected',
+                                         'issues', v_issues);
+      v_last := n;
+      EXIT;
+    END IF;
+    v_status := CASE WHEN jsonb_array_length(v_issues) = 0 THEN 'applied'
+                     WHEN cardinality(v_apply) > 0 THEN 'partial' ELSE 'conflict' END;
+    v_results[n] := jsonb_build_object('status', v_status, 'issues', v_issues,
+      'flags', v_flags, 'merged_into', NULL);
+    IF cardinality(v_apply) > 0 THEN
+      v_write_ids := v_write_ids || v_id;
+      v_write_ns := v_write_ns || n;
+      v_write_hlcs := v_write_hlcs || v_hlc;
+      v_write_applies := v_write_applies || to_jsonb(v_apply);
+      v_written := v_written || v_apply;
+      v_wrote[n] := true;
+    END IF;
+  END LOOP;
+
+  -- Write the changes before a refusal too: an error in one of them comes first.
+  IF cardinality(v_write_ids) > 0 THEN
+    SELECT jsonb_object_agg(w.id::text, jsonb_build_object(
+             'n', w.n, 'hlc', w.hlc, 'apply', w.apply,
+             'fields', p_run -> (w.n - 1) -> 'fields'))
+      INTO v_writes
+      FROM unnest(v_write_ids, v_write_ns, v_write_hlcs, v_write_applies)
+           AS w(id, n, hlc, apply);
+    PERFORM set_config('crmdesk.client_id', p_client::text, true);
+    PERFORM set_config('crmdesk.hlc', 'row', true);
+    FOR rec IN EXECUTE format(
+        'UPDATE public.%1$I t SET (%2$s, last_hlc) = '
+        '(SELECT %3$s, (u.e ->> ''hlc'')::bigint '
+        'FROM (SELECT $1 -> t.id::text AS e) u, '
+        'jsonb_populate_record(NULL::public.%1$I, u.e -> ''fields'') r) '
+        'WHERE t.id = ANY ($2) '
+        'RETURNING ($1 -> t.id::text ->> ''n'')::int AS n, t.row_version, '
+        'row_to_json((SELECT x FROM (SELECT %4$s) x))::text AS image',
+        p_tbl,
+        (SELECT string_agg(format('%I', c), ', ')
+           FROM unnest(v_cols) c WHERE c = ANY (v_written)),
+        (SELECT string_agg(format('CASE WHEN u.e -> ''apply'' ? %1$L THEN r.%1$I '
+                                  'ELSE t.%1$I END', c), ', ')
+           FROM unnest(v_cols) c WHERE c = ANY (v_written)),
+        v_image) USING v_writes, v_write_ids LOOP
+      v_results[rec.n] := v_results[rec.n] || jsonb_build_object(
+        'image', rec.image, 'version', rec.row_version);
+    END LOOP;
+    FOR n IN 1 .. v_last LOOP
+      IF v_results[n] ? 'abort' THEN EXIT; END IF;
+      IF v_wrote[n] AND NOT v_results[n] ? 'image' THEN
+        -- The row was locked but the update policy turned the write away.
+        v_results[n] := jsonb_build_object('abort', true, 'status', 'rejected',
+          'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
+            'mine', p_run -> (n - 1) -> 'fields',
+            'message', 'you may not change this row')));
+        v_last := n;
+        EXIT;
+      END IF;
+    END LOOP;
+  END IF;
+  -- Changes that wrote nothing report the row as it is.
+  FOR n IN 1 .. v_last LOOP
+    IF NOT v_results[n] ? 'image' AND NOT v_results[n] ? 'abort' THEN
+      v_need_ids := v_need_ids || (p_run -> (n - 1) ->> 'row_id')::uuid;
+    END IF;
+  END LOOP;
+  IF cardinality(v_need_ids) > 0 THEN
+    FOR rec IN EXECUTE format(
+        'SELECT t.id, t.row_version, '
+        'row_to_json((SELECT x FROM (SELECT %s) x))::text AS image '
+        'FROM public.%I t WHERE t.id = ANY ($1)', v_image, p_tbl) USING v_need_ids
+    LOOP
+      n := (v_by_id -> rec.id::text ->> 'n')::int;
+      v_results[n] := v_results[n] || jsonb_build_object(
+        'image', rec.image, 'version', rec.row_version);
+    END LOOP;
+  END IF;
+  RETURN v_results[1:v_last];
+END $$;
+
 CREATE FUNCTION sync.apply_mutation(p_client uuid, m jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -1103,31 +1542,34 @@ DECLARE
   v_id uuid := (m ->> 'row_id')::uuid;
   v_op text := m ->> 'op';
   v_fields jsonb := coalesce(m -> 'fields', '{{}}');
-  v_base bigint := coalesce((m ->> 'base_version')::bigint, 0);
-  v_base_values jsonb := coalesce(m -> 'base_values', '{{}}');
   v_hlc bigint := coalesce((m ->> 'hlc')::bigint, 0);
   v_bound bigint;
   v_flags jsonb := '[]';
   v_cols text[];
   v_list text;
   v_cur jsonb;
-  v_norm jsonb;
-  v_basev jsonb;
-  v_meta jsonb;
-  v_apply text[] := '{{}}';
-  v_issues jsonb := '[]';
-  v_abort boolean := false;
-  v_restoring boolean;
-  v_deleting boolean;
   v_merged uuid;
-  v_status text;
-  k text;
+  v_issues jsonb := '[]';
   n int;
-  v_mine jsonb;
-  v_image jsonb;
 BEGIN
   IF v_tbl IS NULL OR NOT v_tbl = ANY (sync.synced_tables()) THEN
     RAISE EXCEPTION 'table % is not synced: this change cannot be sent', v_tbl;
+  END IF;
+  IF v_op = 'insert' AND v_tbl = 'checklist_items' THEN
+    -- One row per (deal, action): a second tick of the same action is merged
+    -- into the row already there, so inserts commute.
+    SELECT t.id INTO v_merged FROM public.checklist_items t
+     WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
+       AND t.action_id = (v_fields ->> 'action_id')::uuid FOR UPDATE;
+    IF v_merged IS NOT NULL AND v_merged <> v_id THEN
+      RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
+        m || jsonb_build_object('row_id', v_merged, 'op', 'update', 'base_version', 0,
+               'fields', v_fields - 'id' - 'opportunity_id' - 'action_id'))))[1]
+        || jsonb_build_object('merged_into', v_merged);
+    END IF;
+  END IF;
+  IF v_op = 'update' THEN
+    RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(m)))[1];
   END IF;
   v_bound := (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint
               + {max_skew_ms}) << 16;
@@ -1137,32 +1579,11 @@ BEGIN
   END IF;
   PERFORM set_config('crmdesk.client_id', p_client::text, true);
   PERFORM set_config('crmdesk.hlc', v_hlc::text, true);
-  SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO v_cols
-    FROM pg_attribute a
-   WHERE a.attrelid = format('public.%I', v_tbl)::regclass AND a.attnum > 0
-     AND NOT a.attisdropped
-     AND a.attname NOT IN ('row_version', 'field_meta', 'version', 'last_hlc')
-     AND v_fields ? a.attname;
-  v_cols := coalesce(v_cols, '{{}}');
-
-  IF v_op = 'insert' AND v_tbl = 'checklist_items' THEN
-    -- One row per (deal, action): a second tick of the same action is merged
-    -- into the row already there, so inserts commute.
-    SELECT to_jsonb(t) INTO v_cur FROM public.checklist_items t
-     WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
-       AND t.action_id = (v_fields ->> 'action_id')::uuid FOR UPDATE;
-    IF v_cur IS NOT NULL AND (v_cur ->> 'id')::uuid <> v_id THEN
-      v_merged := (v_cur ->> 'id')::uuid;
-      v_id := v_merged;
-      v_op := 'update';
-      v_base := 0;
-      v_fields := v_fields - 'id' - 'opportunity_id' - 'action_id';
-      v_cols := array_remove(array_remove(array_remove(v_cols, 'id'),
-                             'opportunity_id'), 'action_id');
-    END IF;
-  END IF;
 
   IF v_op = 'insert' THEN
+    SELECT array_agg(c) INTO v_cols
+      FROM unnest(sync.write_columns(v_tbl)) c
+     WHERE v_fields ? c;
     SELECT string_agg(format('%I', c), ', ') INTO v_list FROM unnest(v_cols) c;
     EXECUTE format('INSERT INTO public.%I (%s) SELECT %s FROM '
                    'jsonb_populate_record(NULL::public.%I, $1)',
@@ -1181,7 +1602,7 @@ BEGIN
         'message', 'saved, but the record it belongs to was deleted on the server'));
     END IF;
     RETURN jsonb_build_object('status', 'applied', 'issues', v_issues,
-      'flags', v_flags, 'image', sync.row_image(v_tbl, v_id));
+      'flags', v_flags) || sync.image_entry(sync.row_image(v_tbl, v_id));
   END IF;
 
   IF v_op = 'delete' THEN
@@ -1195,125 +1616,53 @@ BEGIN
           'message', 'the row is not on the server or you may not change it')));
     END IF;
     RETURN jsonb_build_object('status', 'applied', 'issues', '[]'::jsonb,
-      'flags', v_flags, 'image', v_cur);
+      'flags', v_flags) || sync.image_entry(v_cur);
   END IF;
-
-  IF v_op <> 'update' THEN
-    RAISE EXCEPTION 'unknown operation %: expected insert, update or delete', v_op;
-  END IF;
-  -- One statement locks and reads the row and normalises the values sent: each
-  -- dynamic statement is planned again, with its policies, on every call.
-  EXECUTE format('SELECT to_jsonb(t), '
-                 'to_jsonb(jsonb_populate_record(NULL::public.%I, $2)), '
-                 'to_jsonb(jsonb_populate_record(NULL::public.%I, $3)) '
-                 'FROM public.%I t WHERE t.id = $1 FOR UPDATE', v_tbl, v_tbl, v_tbl)
-    INTO v_cur, v_norm, v_basev USING v_id, v_fields, v_base_values;
-  IF v_cur IS NULL THEN
-    RETURN jsonb_build_object('abort', true, 'status', 'rejected',
-      'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
-        'mine', v_fields,
-        'message', 'the row is not on the server or no longer yours to change')));
-  END IF;
-  v_restoring := v_fields ? 'deleted_at'
-                 AND jsonb_typeof(v_fields -> 'deleted_at') = 'null';
-  v_deleting := v_fields ? 'deleted_at' AND NOT v_restoring;
-  IF v_cur ->> 'deleted_at' IS NOT NULL AND NOT v_restoring AND NOT v_deleting THEN
-    -- Delete wins over an edit; the edit is kept as a conflict with Restore.
-    SELECT coalesce(jsonb_object_agg(c, v_norm -> c), '{{}}') INTO v_mine
-      FROM unnest(v_cols) c;
-    RETURN jsonb_build_object('abort', true, 'status', 'rejected',
-      'issues', jsonb_build_array(jsonb_build_object('kind', 'deleted',
-        'mine', v_mine, 'theirs', v_cur -> 'deleted_at',
-        'other_login', v_cur -> 'field_meta' -> 'deleted_at' ->> 'login',
-        'message', 'the row was deleted on the server; restore it to keep this edit')));
-  END IF;
-  FOREACH k IN ARRAY v_cols LOOP
-    CONTINUE WHEN k = 'id';
-    CONTINUE WHEN v_norm -> k IS NOT DISTINCT FROM v_cur -> k;
-    v_meta := v_cur -> 'field_meta' -> k;
-    IF k = 'deleted_at' OR v_meta IS NULL OR (v_meta ->> 'v')::bigint <= v_base
-       OR v_meta ->> 'by' = p_client::text THEN
-      v_apply := v_apply || k;
-    ELSIF k = ANY ({silent}) THEN
-      IF v_hlc > (v_meta ->> 'hlc')::bigint THEN v_apply := v_apply || k; END IF;
-    ELSIF (v_tbl || '.' || k) = ANY ({blocking}) THEN
-      v_issues := v_issues || jsonb_build_array(jsonb_build_object(
-        'kind', 'conflict', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
-        'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
-        'other_login', v_meta ->> 'login',
-        'message', format('changed by %s since you last synced; the server value '
-                          'stays', v_meta ->> 'login')));
-      IF (v_tbl || '.' || k) = ANY ({aborting}) THEN v_abort := true; END IF;
-    ELSE
-      IF v_hlc > (v_meta ->> 'hlc')::bigint THEN
-        v_apply := v_apply || k;
-      END IF;
-      v_issues := v_issues || jsonb_build_array(jsonb_build_object(
-        'kind', 'also_edited', 'field', k, 'mine', v_norm -> k, 'theirs', v_cur -> k,
-        'base', CASE WHEN v_base_values ? k THEN v_basev -> k END,
-        'other_login', v_meta ->> 'login',
-        'kept', CASE WHEN v_hlc > (v_meta ->> 'hlc')::bigint THEN 'mine'
-                     ELSE 'theirs' END,
-        'message', format('also edited by %s; the later edit by the hybrid clock '
-                          'is kept', v_meta ->> 'login')));
-    END IF;
-  END LOOP;
-  IF v_abort THEN
-    RETURN jsonb_build_object('abort', true, 'status', 'rejected', 'issues', v_issues);
-  END IF;
-  IF cardinality(v_apply) > 0 THEN
-    SELECT string_agg(format('%I', c), ', ') INTO v_list FROM unnest(v_apply) c;
-    EXECUTE format('UPDATE public.%I t SET (%s) = (SELECT %s FROM '
-                   'jsonb_populate_record(NULL::public.%I, $1)) WHERE t.id = $2 '
-                   'RETURNING to_jsonb(t) - ''field_meta''',
-                   v_tbl, v_list, v_list, v_tbl) INTO v_image USING v_fields, v_id;
-    IF v_image IS NULL THEN
-      RETURN jsonb_build_object('abort', true, 'status', 'rejected',
-        'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
-          'mine', v_fields, 'message', 'you may not change this row')));
-    END IF;
-  END IF;
-  v_status := CASE WHEN jsonb_array_length(v_issues) = 0 THEN 'applied'
-                   WHEN cardinality(v_apply) > 0 THEN 'partial' ELSE 'conflict' END;
-  RETURN jsonb_build_object('status', v_status, 'issues', v_issues, 'flags', v_flags,
-    'merged_into', v_merged,
-    'image', coalesce(v_image, v_cur - 'field_meta'));
+  RAISE EXCEPTION 'unknown operation %: expected insert, update or delete', v_op;
 END $$;
 
-CREATE FUNCTION sync.push_group(p_client uuid, p_group jsonb) RETURNS jsonb
+CREATE FUNCTION sync.push_group(p_client uuid, p_group jsonb) RETURNS jsonb[]
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
 DECLARE
-  m jsonb;
-  r jsonb;
-  v_stored sync.applied_mutation;
-  v_replayed jsonb := '[]';
-  v_missing int := 0;
+  v_len int := jsonb_array_length(p_group);
+  v_found int;
+  v_bad int;
+  v_replayed jsonb[];
   v_results jsonb[] := '{{}}';
+  v_part jsonb[];
   v_last bigint;
   v_current text;
   v_state text;
   v_msg text;
   v_detail text;
   v_abort jsonb;
-  i jsonb;
+  v_seen uuid[];
+  v_run jsonb;
+  m jsonb;
+  r jsonb;
+  i int;
+  j int;
+  q int;
 BEGIN
-  FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
-    SELECT * INTO v_stored FROM sync.applied_mutation
-     WHERE client_id = p_client AND client_seq = (m ->> 'seq')::bigint;
-    IF FOUND THEN
-      IF v_stored.mutation_id <> (m ->> 'mutation_id')::uuid THEN
-        RAISE EXCEPTION USING ERRCODE = 'CR004', MESSAGE = format(
-          'client %s sent change %s again with different content (a restored '
-          'backup?): this installation needs a new client id', p_client, m ->> 'seq');
-      END IF;
-      v_replayed := v_replayed || jsonb_build_array(v_stored.result
-                                                    || '{{"replayed": true}}');
-    ELSE
-      v_missing := v_missing + 1;
-    END IF;
-  END LOOP;
-  IF v_missing = 0 THEN RETURN v_replayed; END IF;
-  IF jsonb_array_length(v_replayed) > 0 THEN
+  SELECT count(a.client_seq),
+         min(g.n) FILTER (WHERE a.mutation_id <> (g.m ->> 'mutation_id')::uuid),
+         array_agg(a.result || '{{"replayed": true}}' ORDER BY g.n)
+           FILTER (WHERE a.client_seq IS NOT NULL)
+    INTO v_found, v_bad, v_replayed
+    FROM jsonb_array_elements(p_group) WITH ORDINALITY AS g(m, n)
+    LEFT JOIN (SELECT * FROM sync.applied_mutation x
+                WHERE x.client_id = p_client
+                  AND x.client_seq = ANY (ARRAY(SELECT (e.value ->> 'seq')::bigint
+                                          FROM jsonb_array_elements(p_group) e))) a
+      ON a.client_seq = (g.m ->> 'seq')::bigint;
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR004', MESSAGE = format(
+      'client %s sent change %s again with different content (a restored '
+      'backup?): this installation needs a new client id', p_client,
+      p_group -> (v_bad - 1) ->> 'seq');
+  END IF;
+  IF v_found = v_len THEN RETURN v_replayed; END IF;
+  IF v_found > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'CR005', MESSAGE =
       'part of a local transaction was recorded before: resend it whole';
   END IF;
@@ -1324,17 +1673,54 @@ BEGIN
       p_group -> 0 ->> 'seq', p_client, v_last);
   END IF;
   BEGIN
-    FOR m IN SELECT value FROM jsonb_array_elements(p_group) LOOP
-      v_current := m ->> 'seq';
-      r := sync.apply_mutation(p_client, m);
-      IF r ? 'abort' THEN
-        RAISE EXCEPTION USING ERRCODE = 'CR010', MESSAGE = 'refused',
-                              DETAIL = (r - 'abort')::text;
+    i := 0;
+    WHILE i < v_len LOOP
+      m := p_group -> i;
+      IF m ->> 'op' = 'update' AND (m ->> 'table') = ANY (sync.synced_tables()) THEN
+        -- A run of updates of distinct rows of one table goes in one piece.
+        j := i + 1;
+        v_seen := ARRAY[(m ->> 'row_id')::uuid];
+        WHILE j < v_len AND p_group -> j ->> 'op' = 'update'
+              AND p_group -> j ->> 'table' = m ->> 'table'
+              AND NOT (p_group -> j ->> 'row_id')::uuid = ANY (v_seen) LOOP
+          v_seen := v_seen || (p_group -> j ->> 'row_id')::uuid;
+          j := j + 1;
+        END LOOP;
+        SELECT jsonb_agg(e.value ORDER BY e.n) INTO v_run
+          FROM jsonb_array_elements(p_group) WITH ORDINALITY AS e(value, n)
+         WHERE e.n > i AND e.n <= j;
+        BEGIN
+          v_part := sync.apply_updates(p_client, m ->> 'table', v_run);
+        EXCEPTION WHEN OTHERS THEN
+          -- A statement of the run failed: apply its changes one at a time, so
+          -- the error is reported on the change that caused it.
+          v_part := '{{}}';
+          FOR q IN i .. j - 1 LOOP
+            v_current := p_group -> q ->> 'seq';
+            r := sync.apply_mutation(p_client, p_group -> q);
+            v_part := array_append(v_part, r);
+            EXIT WHEN r ? 'abort';
+          END LOOP;
+        END;
+      ELSE
+        j := i + 1;
+        v_current := m ->> 'seq';
+        v_part := ARRAY[sync.apply_mutation(p_client, m)];
       END IF;
-      -- array_append grows the array in place; jsonb || would copy it each time.
-      v_results := array_append(v_results, r || jsonb_build_object(
-        'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
-        'table', m ->> 'table', 'row_id', m ->> 'row_id'));
+      FOR q IN 1 .. cardinality(v_part) LOOP
+        r := v_part[q];
+        m := p_group -> (i + q - 1);
+        v_current := m ->> 'seq';
+        IF r ? 'abort' THEN
+          RAISE EXCEPTION USING ERRCODE = 'CR010', MESSAGE = 'refused',
+                                DETAIL = (r - 'abort')::text;
+        END IF;
+        -- array_append grows the array in place; jsonb || would copy it each time.
+        v_results := array_append(v_results, r || jsonb_build_object(
+          'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
+          'table', m ->> 'table', 'row_id', m ->> 'row_id'));
+      END LOOP;
+      i := j;
     END LOOP;
   EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
@@ -1359,25 +1745,26 @@ BEGIN
       v_results := array_append(v_results, r || jsonb_build_object(
         'status', 'rejected', 'flags', '[]'::jsonb,
         'seq', (m ->> 'seq')::bigint, 'mutation_id', m ->> 'mutation_id',
-        'table', m ->> 'table', 'row_id', m ->> 'row_id',
-        'image', sync.row_image(m ->> 'table', (m ->> 'row_id')::uuid)));
+        'table', m ->> 'table', 'row_id', m ->> 'row_id')
+        || sync.image_entry(sync.row_image(m ->> 'table', (m ->> 'row_id')::uuid)));
     END LOOP;
   END;
-  FOREACH r IN ARRAY v_results LOOP
-    INSERT INTO sync.applied_mutation (client_id, client_seq, mutation_id, result)
-    VALUES (p_client, (r ->> 'seq')::bigint, (r ->> 'mutation_id')::uuid, r - 'image');
-    FOR i IN SELECT value FROM jsonb_array_elements(r -> 'issues') LOOP
-      INSERT INTO sync.conflict (user_id, team_id, client_id, client_seq, mutation_id,
-                                 kind, tbl, row_id, field, mine, theirs, base, message)
-      VALUES (sync.me(), sync.my_team(), p_client, (r ->> 'seq')::bigint,
-              (r ->> 'mutation_id')::uuid, i ->> 'kind', r ->> 'table',
-              (r ->> 'row_id')::uuid, i ->> 'field', i -> 'mine', i -> 'theirs',
-              i -> 'base', coalesce(i ->> 'message', ''));
-    END LOOP;
-  END LOOP;
+  INSERT INTO sync.applied_mutation (client_id, client_seq, mutation_id, result)
+  SELECT p_client, (r.value ->> 'seq')::bigint, (r.value ->> 'mutation_id')::uuid,
+         r.value - 'image' - 'version'
+    FROM unnest(v_results) AS r(value);
+  INSERT INTO sync.conflict (user_id, team_id, client_id, client_seq, mutation_id,
+                             kind, tbl, row_id, field, mine, theirs, base, message)
+  SELECT (SELECT sync.me()), (SELECT sync.my_team()), p_client,
+         (x.r ->> 'seq')::bigint, (x.r ->> 'mutation_id')::uuid, y.i ->> 'kind',
+         x.r ->> 'table', (x.r ->> 'row_id')::uuid, y.i ->> 'field', y.i -> 'mine',
+         y.i -> 'theirs', y.i -> 'base', coalesce(y.i ->> 'message', '')
+    FROM unnest(v_results) WITH ORDINALITY AS x(r, n),
+         jsonb_array_elements(x.r -> 'issues') WITH ORDINALITY AS y(i, k)
+   ORDER BY x.n, y.k;
   UPDATE sync.client SET last_seq = (p_group -> -1 ->> 'seq')::bigint
    WHERE client_id = p_client;
-  RETURN to_jsonb(v_results);
+  RETURN v_results;
 END $$;
 
 CREATE FUNCTION sync.push(p_client uuid, p_schema int, p_groups jsonb) RETURNS jsonb
@@ -1408,7 +1795,7 @@ BEGIN
       'client id', p_client);
   END IF;
   FOR g IN SELECT value FROM jsonb_array_elements(p_groups) LOOP
-    FOR r IN SELECT value FROM jsonb_array_elements(sync.push_group(p_client, g)) LOOP
+    FOREACH r IN ARRAY sync.push_group(p_client, g) LOOP
       v_out := array_append(v_out, r);
     END LOOP;
   END LOOP;
@@ -1449,15 +1836,6 @@ BEGIN
   RETURN v;
 END $$;
 """
-
-
-def _image_case() -> str:
-    arms = " ".join(
-        f"WHEN '{t}' THEN (SELECT to_jsonb(t) - 'field_meta' FROM public.{t} t "
-        "WHERE t.id = p.row_id)"
-        for t in SYNCED_TABLES
-    )
-    return f"CASE p.tbl {arms} END"
 
 
 def _policies_sql(table: str) -> str:
@@ -1538,8 +1916,15 @@ ALTER TABLE public.{table}
 ALTER TABLE public.{table} OWNER TO {roles["owner"]};
 CREATE TRIGGER zz_bump BEFORE INSERT OR UPDATE ON public.{table}
   FOR EACH ROW EXECUTE FUNCTION sync.bump();
-CREATE TRIGGER zz_mark AFTER INSERT OR UPDATE OR DELETE ON public.{table}
-  FOR EACH ROW EXECUTE FUNCTION sync.mark();
+CREATE TRIGGER zz_mark_insert AFTER INSERT ON public.{table}
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sync.mark_rows();
+CREATE TRIGGER zz_mark_update AFTER UPDATE ON public.{table}
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sync.mark_rows();
+CREATE TRIGGER zz_mark_delete AFTER DELETE ON public.{table}
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sync.mark_rows();
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.{table} TO {roles["app"]};
 """
 
@@ -1582,13 +1967,11 @@ ALTER FUNCTION sync.my_team() OWNER TO {owner};
 ALTER FUNCTION sync.my_role() OWNER TO {owner};
 ALTER FUNCTION sync.my_buckets() OWNER TO {owner};
 ALTER FUNCTION sync.buckets_for(text, jsonb) OWNER TO {owner};
-ALTER FUNCTION sync.write_markers(text, uuid, text[], text[], text, bigint)
-  OWNER TO {owner};
-ALTER FUNCTION sync.mark() OWNER TO {owner};
-REVOKE ALL ON FUNCTION sync.write_markers(text, uuid, text[], text[], text, bigint)
-  FROM PUBLIC;
+ALTER FUNCTION sync.mark_rows() OWNER TO {owner};
+ALTER FUNCTION sync.marker_page(text, xid8, bigint, int) OWNER TO {owner};
+ALTER FUNCTION sync.newest_marker(text) OWNER TO {owner};
 REVOKE ALL ON FUNCTION sync.buckets_for(text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION sync.mark() FROM PUBLIC;
+REVOKE ALL ON FUNCTION sync.mark_rows() FROM PUBLIC;
 ALTER FUNCTION sync.purge_tombstones(timestamptz) OWNER TO {owner};
 ALTER FUNCTION sync.new_generation() OWNER TO {owner};
 REVOKE ALL ON FUNCTION sync.purge_tombstones(timestamptz) FROM PUBLIC;
@@ -1598,28 +1981,55 @@ GRANT EXECUTE ON FUNCTION sync.new_generation() TO {admin};
 """
 
 
+def _hstore_schema(roles: dict[str, str]) -> str:
+    """Install hstore (a contrib extension) unless present; return its schema.
+
+    The row-version trigger compares rows with it. A new install goes into the
+    ``sync`` schema, which every crmdesk login may use.
+    """
+    bind = op.get_bind()
+    schema = bind.execute(
+        sa.text(
+            "SELECT n.nspname FROM pg_extension e "
+            "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'hstore'"
+        )
+    ).scalar()
+    if schema is None:
+        op.execute("CREATE EXTENSION hstore SCHEMA sync")
+        return "sync"
+    quoted = bind.dialect.identifier_preparer.quote(str(schema))
+    op.execute(f"GRANT USAGE ON SCHEMA {quoted} TO {roles['app']}")
+    return quoted
+
+
 def upgrade() -> None:
     roles = _roles()
     op.execute(ROLES_SQL.format(**roles))
     _create_tables()
     op.execute(SYNC_TABLES_SQL.format(**roles))
+    hstore = _hstore_schema(roles)
     op.execute(IDENTITY_SQL.format(synced=_array(SYNCED_TABLES)))
+    deal = _bucket_rule("deal", lambda name: f"o.{name}")
     op.execute(
         TRIGGERS_SQL.format(
-            config=_array(CONFIG_TABLES),
-            team=_array(TEAM_TABLES),
+            hs=hstore,
             children=_array(CHILD_TABLES),
+            buckets_body=_buckets_body(),
+            mark_body=_mark_body(),
+            deal_old=deal,
+            deal_new=_bucket_rule("deal", lambda name: f"n.{name}"),
         )
     )
     op.execute(
-        "CREATE TRIGGER a_check_lead BEFORE UPDATE ON public.opportunities "
-        "FOR EACH ROW EXECUTE FUNCTION sync.check_opportunity_update();"
+        "CREATE TRIGGER a_check_lead AFTER UPDATE ON public.opportunities "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION sync.check_opportunity_update();"
     )
     for table in SYNCED_TABLES:
         op.execute(_table_sql(table, roles))
         op.execute(_policies_sql(table))
     op.execute(APPROVALS_SQL.format(**roles))
-    op.execute(PULL_SQL.format(images=_image_case()))
+    op.execute(PULL_SQL)
     op.execute(
         PUSH_SQL.format(
             max_skew_ms=5 * 60 * 1000,
