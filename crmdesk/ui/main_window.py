@@ -462,8 +462,8 @@ class MainWindow(QMainWindow):
         self.sync_issues.raise_()
         self.sync_issues.reload()
 
-    def _on_sync_state(self, state: str, reason: str) -> None:
-        self.sync_status.set_state(state, reason)
+    def _on_sync_state(self, state: str, cause: str, reason: str) -> None:
+        self.sync_status.set_state(state, reason, cause)
         self.actions_.sync_now.setEnabled(state != "syncing")
 
     def _on_sync_status(self, status: SyncStatus) -> None:

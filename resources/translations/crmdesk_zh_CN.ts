@@ -227,7 +227,7 @@
         <translation>{who} 于 {when} 提交；审批人：{approver}</translation>
     </message>
     <message>
-        <source>Only the lead of the deal's team or an admin decides this request.</source>
+        <source>Only the lead of the deal&apos;s team or an admin decides this request.</source>
         <translation>只有商机所属团队的组长或管理员可以审批此申请。</translation>
     </message>
 </context>
@@ -531,7 +531,7 @@
         <translation>客户看板加载失败：{error}</translation>
     </message>
     <message>
-        <source>A customer's state cannot be cleared: drop the card on one of the lifecycle states.</source>
+        <source>A customer&apos;s state cannot be cleared: drop the card on one of the lifecycle states.</source>
         <translation>客户状态不能清空：请把卡片拖到某个生命周期状态上。</translation>
     </message>
     <message numerus="yes">
@@ -1027,7 +1027,7 @@
         <translation>批准金额：</translation>
     </message>
     <message>
-        <source>Change it to approve another amount; it becomes the deal's amount.</source>
+        <source>Change it to approve another amount; it becomes the deal&apos;s amount.</source>
         <translation>修改后按新金额批准，该金额会成为商机金额。</translation>
     </message>
     <message>
@@ -1731,7 +1731,7 @@
         <translation>合并线索</translation>
     </message>
     <message>
-        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead's notes, and the other lead is marked merged.</source>
+        <source>Notes of both leads are kept. Values you do not pick are added to the kept lead&apos;s notes, and the other lead is marked merged.</source>
         <translation>两条线索的备注都会保留。未选中的值会写入保留线索的备注，另一条线索标记为已合并。</translation>
     </message>
     <message>
@@ -1801,7 +1801,7 @@
         <translation>此系列不允许重新打开已丢单的商机。</translation>
     </message>
     <message>
-        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal's checklist first.</source>
+        <source>Required actions of “{stage}” are not done yet: {actions}. Tick them in the deal&apos;s checklist first.</source>
         <translation>“{stage}”阶段的必做动作尚未完成：{actions}。请先在商机的检查清单中勾选。</translation>
     </message>
     <message>
@@ -1900,11 +1900,11 @@
         <translation>保存</translation>
     </message>
     <message>
-        <source>The name is empty: enter the company or person's name.</source>
+        <source>The name is empty: enter the company or person&apos;s name.</source>
         <translation>名称为空：请输入公司或个人的名称。</translation>
     </message>
     <message>
-        <source>Enter the contact's name, or clear the contact fields.</source>
+        <source>Enter the contact&apos;s name, or clear the contact fields.</source>
         <translation>请输入联系人姓名，或清空联系人各栏。</translation>
     </message>
     <message>
@@ -2578,8 +2578,8 @@
         <translation>报表计算于 {time}</translation>
     </message>
     <message>
-        <source>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
-        <translation>&lt;span style='font-size: 15pt'&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
+        <source>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;Forecast {total} {currency}&lt;/b&gt;&lt;/span&gt; = weighted open deals {weighted} + won in the window {won}</source>
+        <translation>&lt;span style=&apos;font-size: 15pt&apos;&gt;&lt;b&gt;预测 {total} {currency}&lt;/b&gt;&lt;/span&gt; = 进行中商机加权金额 {weighted} + 时间段内赢单 {won}</translation>
     </message>
     <message>
         <source>Export table as CSV</source>
@@ -2803,7 +2803,7 @@
         <translation>合计包含此阶段的全部商机（{count} 个）。</translation>
     </message>
     <message>
-        <source>Weighted: each deal's amount times its own win probability, in {currency}.</source>
+        <source>Weighted: each deal&apos;s amount times its own win probability, in {currency}.</source>
         <translation>加权金额：每个商机的金额乘以其自身赢率，以 {currency} 计。</translation>
     </message>
     <message>
@@ -2941,11 +2941,11 @@
         <translation>未能处理此问题：{error}</translation>
     </message>
     <message>
-        <source>{who} moved this deal to another stage on the server after your last sync. The deal stays in the server's stage, and nothing else of the same action (such as an outcome) was applied.</source>
+        <source>{who} moved this deal to another stage on the server after your last sync. The deal stays in the server&apos;s stage, and nothing else of the same action (such as an outcome) was applied.</source>
         <translation>{who}在您上次同步后，在服务器上把此商机移到了另一个阶段。商机保留在服务器上的阶段，同一操作中的其他更改（例如成交结果）也都没有生效。</translation>
     </message>
     <message>
-        <source>{who} changed “{field}” on the server after your last sync. The server's value stays, and yours was not applied.</source>
+        <source>{who} changed “{field}” on the server after your last sync. The server&apos;s value stays, and yours was not applied.</source>
         <translation>{who}在您上次同步后，在服务器上修改了“{field}”。保留服务器的值，您的修改没有生效。</translation>
     </message>
     <message>
@@ -2981,7 +2981,7 @@
         <translation>此更改没有生效，因为同一操作中的另一项更改被服务器拒绝。那项更改另有一条同步问题。</translation>
     </message>
     <message>
-        <source>The server did not take this change as it was. The server's reason is under Details.</source>
+        <source>The server did not take this change as it was. The server&apos;s reason is under Details.</source>
         <translation>服务器没有按原样接受此更改。服务器给出的原因见“详细信息”。</translation>
     </message>
     <message>
@@ -2993,11 +2993,11 @@
         <translation>服务器拒绝了此更改，因为它引用的记录不在服务器上。</translation>
     </message>
     <message>
-        <source>The server rejected this change because a value breaks one of the server's rules.</source>
+        <source>The server rejected this change because a value breaks one of the server&apos;s rules.</source>
         <translation>服务器拒绝了此更改，因为某个值不符合服务器的规则。</translation>
     </message>
     <message>
-        <source>The server rejected this change. The server's reason is under Details.</source>
+        <source>The server rejected this change. The server&apos;s reason is under Details.</source>
         <translation>服务器拒绝了此更改。服务器给出的原因见“详细信息”。</translation>
     </message>
     <message>
@@ -3277,7 +3277,7 @@
         <translation>详细信息</translation>
     </message>
     <message>
-        <source>Show the server's own message</source>
+        <source>Show the server&apos;s own message</source>
         <translation>显示服务器的原始消息</translation>
     </message>
     <message>
@@ -3308,11 +3308,15 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
+        <source>Details from the server: {reason}</source>
+        <translation>服务器给出的详情：{reason}</translation>
+    </message>
+    <message>
         <source>Connect…</source>
         <translation>连接…</translation>
     </message>
     <message>
-        <source>Sync now and enter the sync server's password</source>
+        <source>Sync now and enter the sync server&apos;s password</source>
         <translation>立即同步并输入同步服务器的密码</translation>
     </message>
     <message>
@@ -3344,8 +3348,32 @@
         <translation>正在同步…</translation>
     </message>
     <message>
-        <source>Offline: {reason}</source>
-        <translation>离线：{reason}</translation>
+        <source>Offline: the sync server cannot be reached</source>
+        <translation>离线：无法连接同步服务器</translation>
+    </message>
+    <message>
+        <source>Offline: the sync server refused the login; check the user in Settings or ask an admin</source>
+        <translation>离线：同步服务器拒绝了登录；请在设置中检查用户，或联系管理员</translation>
+    </message>
+    <message>
+        <source>Sync stopped: this crmdesk is too old for the server; upgrade it (unsent changes are kept)</source>
+        <translation>同步已停止：此 crmdesk 版本过旧，服务器不再接受；请升级（未发送的更改会保留）</translation>
+    </message>
+    <message>
+        <source>Sync stopped: the server was restored; an admin must start a new server generation</source>
+        <translation>同步已停止：服务器已从备份恢复；需由管理员开启新的服务器代次</translation>
+    </message>
+    <message>
+        <source>Sync paused: a row from the server collides with an unsent change; sync again to send it first</source>
+        <translation>同步已暂停：服务器上的一条记录与未发送的更改冲突；请再同步一次，先发送该更改</translation>
+    </message>
+    <message>
+        <source>Sync stopped: the sync settings cannot be read</source>
+        <translation>同步已停止：无法读取同步设置</translation>
+    </message>
+    <message>
+        <source>Offline: the sync server reported an error</source>
+        <translation>离线：同步服务器报告了错误</translation>
     </message>
     <message>
         <source>Sync needs the server password</source>

@@ -210,8 +210,16 @@ def test_failed_round_shows_reason_without_dialog(
         window = _window(qtbot, runner, events, shell_settings, shell_translators, sync)
         window.actions_.sync_now.trigger()
         _wait_sync(qtbot, sync)
-        assert window.sync_status.state_label.text() == f"Offline: {reason}"
+        label = window.sync_status.state_label
+        assert label.text() == "Offline: the sync server cannot be reached"
+        assert label.toolTip() == f"Details from the server: {reason}"
         assert _no_dialog_open()
+        # The label follows the interface language; the server's words stay.
+        window.set_language("zh_CN")
+        qtbot.waitUntil(lambda: label.text() == "离线：无法连接同步服务器")
+        assert label.toolTip() == f"服务器给出的详情：{reason}"
+        window.set_language("en")
+        qtbot.waitUntil(lambda: label.text().startswith("Offline"))
         # The retry comes sooner than the regular interval, then backs off.
         assert sync.timer.isActive()
         assert sync.timer.interval() == RETRY_FIRST_MS

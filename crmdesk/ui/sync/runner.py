@@ -185,15 +185,17 @@ class SyncRunner(QObject):
     """Runs sync rounds and sync-store reads on one worker thread.
 
     Signals:
-        state_changed(str, str): the state (``idle``, ``syncing``, ``offline``,
-            ``not_configured`` or one of ``PASSWORD_STATES``) and, when offline,
-            the reason the last round failed.
+        state_changed(str, str, str): the state (``idle``, ``syncing``,
+            ``offline``, ``not_configured`` or one of ``PASSWORD_STATES``), and,
+            when a round failed, the kind of failure (a ``SyncError`` kind such
+            as ``unreachable`` or ``login_refused``) and the server's or the
+            engine's own words, in English.
         status_changed(object): a fresh ``SyncStatus``.
         round_finished(object): the ``RoundSummary`` of a successful round.
         pulled_changes(): a round brought rows from the server, so views reload.
     """
 
-    state_changed = Signal(str, str)
+    state_changed = Signal(str, str, str)
     status_changed = Signal(object)
     round_finished = Signal(object)
     pulled_changes = Signal()
@@ -211,6 +213,7 @@ class SyncRunner(QObject):
         self._syncing = False
         self._state = "idle"
         self._reason = ""
+        self._cause = ""
         self._retry_ms = RETRY_FIRST_MS
         self.last_round_at: datetime | None = None
         self.timer = QTimer(self)
@@ -232,6 +235,11 @@ class SyncRunner(QObject):
     def reason(self) -> str:
         """Why the last round failed, or an empty string."""
         return self._reason
+
+    @property
+    def cause(self) -> str:
+        """The kind of the last round's failure, or an empty string."""
+        return self._cause
 
     @property
     def syncing(self) -> bool:
@@ -392,10 +400,11 @@ class SyncRunner(QObject):
             log.warning("cannot read the sync server settings: %s", error)
             return False
 
-    def _set_state(self, state: str, reason: str) -> None:
+    def _set_state(self, state: str, reason: str, cause: str = "") -> None:
         self._state = state
         self._reason = reason
-        self.state_changed.emit(state, reason)
+        self._cause = cause
+        self.state_changed.emit(state, cause, reason)
 
     def _on_round(self, summary: RoundSummary) -> None:
         self._syncing = False
@@ -421,9 +430,9 @@ class SyncRunner(QObject):
             self.refresh_status()
             return
         if kind in PASSWORD_STATES:
-            self._set_state(kind, reason)
+            self._set_state(kind, reason, kind)
         else:
-            self._set_state("offline", reason)
+            self._set_state("offline", reason, kind)
         self.refresh_status()
         self._schedule(self._retry_ms)
         self._retry_ms = min(self._retry_ms * 2, RETRY_MAX_MS)

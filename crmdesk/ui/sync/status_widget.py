@@ -48,14 +48,20 @@ class SyncStatusWidget(QWidget):
             layout.addWidget(widget)
         self._state = "not_configured"
         self._reason = ""
+        self._cause = ""
         self._status: SyncStatus | None = None
         self._last: datetime | None = None
         self.retranslate()
 
-    def set_state(self, state: str, reason: str) -> None:
-        """Show the runner's state and, when offline, the failure reason."""
+    def set_state(self, state: str, reason: str, cause: str = "") -> None:
+        """Show the runner's state; after a failure, its kind and the reason.
+
+        The label names the kind of failure in the interface language; the
+        tooltip adds ``reason``, the server's or the engine's own English words.
+        """
         self._state = state
         self._reason = reason
+        self._cause = cause
         self.retranslate()
 
     def set_status(self, status: SyncStatus) -> None:
@@ -77,7 +83,11 @@ class SyncStatusWidget(QWidget):
     def retranslate(self) -> None:
         configured = self._state != "not_configured"
         self.state_label.setText(self._state_text())
-        self.state_label.setToolTip(self._reason)
+        self.state_label.setToolTip(
+            self.tr("Details from the server: {reason}").format(reason=self._reason)
+            if self._reason
+            else ""
+        )
         self.connect_button.setText(self.tr("Connect…"))
         self.connect_button.setVisible(self._state in PASSWORD_STATES)
         self.connect_button.setToolTip(
@@ -101,7 +111,7 @@ class SyncStatusWidget(QWidget):
         if self._state == "syncing":
             return self.tr("Syncing…")
         if self._state == "offline":
-            return self.tr("Offline: {reason}").format(reason=self._reason)
+            return self._offline_text()
         if self._state == "password_needed":
             return self.tr("Sync needs the server password")
         if self._state == "password_cancelled":
@@ -111,6 +121,34 @@ class SyncStatusWidget(QWidget):
         if self._state == "not_configured":
             return self.tr("Sync server not configured")
         return self.tr("Sync ready")
+
+    def _offline_text(self) -> str:
+        cause = self._cause
+        if cause == "unreachable":
+            return self.tr("Offline: the sync server cannot be reached")
+        if cause == "login_refused":
+            return self.tr(
+                "Offline: the sync server refused the login; check the user in "
+                "Settings or ask an admin"
+            )
+        if cause == "upgrade_required":
+            return self.tr(
+                "Sync stopped: this crmdesk is too old for the server; upgrade it "
+                "(unsent changes are kept)"
+            )
+        if cause == "server_restored":
+            return self.tr(
+                "Sync stopped: the server was restored; an admin must start a new "
+                "server generation"
+            )
+        if cause == "local_conflict":
+            return self.tr(
+                "Sync paused: a row from the server collides with an unsent "
+                "change; sync again to send it first"
+            )
+        if cause == "settings":
+            return self.tr("Sync stopped: the sync settings cannot be read")
+        return self.tr("Offline: the sync server reported an error")
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
