@@ -1,9 +1,15 @@
-"""Measure board opening, stage moves, the Maven import and memory on a big store.
+"""Measure board opening, stage moves, the Maven import, memory and sync.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/run.py            # 100,000 demo deals
     .venv/bin/python benchmarks/run.py --deals 20000 --repeat 3
+    .venv/bin/python benchmarks/run.py --no-sync  # without a PostgreSQL server
+
+The sync figures (benchmarks/sync_bench.py) need a PostgreSQL server that trusts
+local logins: the one at 127.0.0.1:5432, or the one ``--sync-url`` or
+``CRMDESK_TEST_PG_URL`` names. Without one, the sync step is reported as failed
+and the other figures are still measured.
 
 The script builds its stores under a temporary folder, prints a table and writes
 the figures, with the machine they were measured on, to
@@ -271,6 +277,36 @@ def measure_moves(database: Path, moves: int) -> Figure:
     )
 
 
+def measure_sync(url: str, deals: int, runs: int) -> list[Figure]:
+    """Median sync figures of ``runs`` runs of benchmarks/sync_bench.py's measure."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from sync_bench import TARGETS, measure
+
+    samples: dict[str, list[float]] = {}
+    for run in range(runs):
+        print(f"sync run {run + 1} of {runs} ...", flush=True)
+        for key, value in measure(url, deals, changes=10_000).items():
+            samples.setdefault(key, []).append(float(value))
+    units = {
+        "server_load_s": ("sync: server load of the deals", "s"),
+        "first_sync_rows_per_s": ("sync: first sync into an empty store", "rows/s"),
+        "push_seconds": (f"sync: push of {min(deals, 10_000):,} queued changes", "s"),
+        "empty_round_ms": ("sync: round with nothing to do", "ms"),
+    }
+    figures = []
+    for key, (name, unit) in units.items():
+        median = statistics.median(samples[key])
+        target = TARGETS.get(key)
+        met = None
+        target_text = ""
+        if target is not None:
+            sign, limit = target
+            met = median >= limit if sign == "≥" else median <= limit
+            target_text = f"{'>=' if sign == '≥' else '<='} {limit:g} {unit}"
+        figures.append(Figure(name, median, unit, target_text, samples[key], met=met))
+    return figures
+
+
 def measure_maven(folder: Path, repeat: int) -> Figure:
     from crmdesk.services.imports.maven import import_maven_store
     from crmdesk.storage.db import open_store
@@ -356,6 +392,19 @@ def main() -> int:
     parser.add_argument(
         "--save-store", type=Path, help="copy the generated demo store to this file"
     )
+    parser.add_argument(
+        "--sync-url",
+        default=os.environ.get(
+            "CRMDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
+        ),
+        help="PostgreSQL server URL without a database, for the sync figures",
+    )
+    parser.add_argument(
+        "--sync-runs", type=int, default=3, help="runs of the sync benchmark"
+    )
+    parser.add_argument(
+        "--no-sync", action="store_true", help="leave out the sync figures"
+    )
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -390,6 +439,13 @@ def main() -> int:
             ("stage move", lambda: [measure_moves(database, args.moves)]),
             ("Maven import", lambda: [measure_maven(folder, max(3, args.repeat // 2))]),
         ]
+        if not args.no_sync:
+            steps.append(
+                (
+                    "sync",
+                    lambda: measure_sync(args.sync_url, args.deals, args.sync_runs),
+                )
+            )
         for name, step in steps:
             # A failing step is reported, and the other figures are still measured.
             try:

@@ -1,21 +1,28 @@
-"""``crmdesk connect`` and ``crmdesk sync``: sync this store with the server.
+"""``crmdesk connect``, ``sync`` and ``conflicts``: sync this store with the server.
 
 ``connect`` saves the server URL and login (never the password); ``sync`` runs one
 round headless and prints what it pushed and pulled and any issues. It exits 1
 when the server cannot be reached or refuses the login, with the reason.
+``conflicts`` lists the server's record of changes that met a conflict or were
+refused: a rep's own, a team lead's whole team's, everyone's for an admin.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from typing import Any
 
+import psycopg
+
 from crmdesk.cli.context import CliContext
+from crmdesk.cli.output import positive_count
 from crmdesk.sync import credentials
-from crmdesk.sync.engine import SyncEngine, SyncError
-from crmdesk.sync.issues import list_open_issues
+from crmdesk.sync.credentials import ConnectionSettings
+from crmdesk.sync.engine import SyncEngine, SyncError, sync_error
+from crmdesk.sync.issues import list_open_issues, team_conflicts
 
 
 def register(subparsers: Any) -> None:
@@ -42,6 +49,24 @@ def register(subparsers: Any) -> None:
     )
     sync.set_defaults(handler=run_sync)
 
+    conflicts = subparsers.add_parser(
+        "conflicts",
+        help="list the server's records of conflicting and refused changes",
+        description="List, newest last, the changes the server recorded as "
+        "conflicting or refused: a rep sees their own, a team lead the whole "
+        "team's (edits that bounced off a reassigned deal, say), an admin "
+        "everyone's. Each line names who sent the change, when, the record and "
+        "field, whose edit it met and both values.",
+    )
+    conflicts.add_argument(
+        "--limit",
+        type=positive_count,
+        default=50,
+        metavar="N",
+        help="show the newest N records (default 50)",
+    )
+    conflicts.set_defaults(handler=run_conflicts)
+
 
 def run_connect(args: argparse.Namespace, context: CliContext) -> int:
     """Save the server settings."""
@@ -58,8 +83,7 @@ def _ask(prompt: str) -> str | None:
     return getpass.getpass(f"{prompt}: ") or None
 
 
-def run_sync(args: argparse.Namespace, context: CliContext) -> int:
-    """Run one round and report it."""
+def _settings(context: CliContext) -> ConnectionSettings | None:
     settings = credentials.load_settings(context.paths.data_dir)
     if settings is None:
         print(
@@ -67,6 +91,13 @@ def run_sync(args: argparse.Namespace, context: CliContext) -> int:
             "run crmdesk connect URL --user NAME",
             file=sys.stderr,
         )
+    return settings
+
+
+def run_sync(args: argparse.Namespace, context: CliContext) -> int:
+    """Run one round and report it."""
+    settings = _settings(context)
+    if settings is None:
         return 1
     engine = SyncEngine(context.sessions, credentials.connector(settings, _ask))
     try:
@@ -94,4 +125,42 @@ def run_sync(args: argparse.Namespace, context: CliContext) -> int:
         )
     if issues:
         print(f"{len(issues)} open sync issues")
+    return 0
+
+
+def _json(value: Any) -> str:
+    return "—" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def run_conflicts(args: argparse.Namespace, context: CliContext) -> int:
+    """Print the server's conflict records this login may read."""
+    settings = _settings(context)
+    if settings is None:
+        return 1
+    connect = credentials.connector(settings, _ask)
+    try:
+        with connect() as connection:
+            records = team_conflicts(connection)
+    except psycopg.Error as error:
+        failure = sync_error(error)
+        print(f"crmdesk: conflicts failed ({failure.kind}): {failure}", file=sys.stderr)
+        return 1
+    shown = records[-args.limit :]
+    for record in shown:
+        what = f"{record['tbl']} {record['row_id']}"
+        if record["field"]:
+            what += f" field {record['field']}"
+        met = f", met {record['other_login']}'s edit" if record["other_login"] else ""
+        kept = f", kept {record['kept']}" if record["kept"] else ""
+        code = f", SQLSTATE {record['sqlstate']}" if record["sqlstate"] else ""
+        print(
+            f"{record['created_at'].astimezone():%Y-%m-%d %H:%M} {record['login']} "
+            f"[{record['kind']}] {what}{met}{kept}{code}: {record['message']}; "
+            f"mine={_json(record['mine'])} theirs={_json(record['theirs'])} "
+            f"base={_json(record['base'])}"
+        )
+    if len(shown) < len(records):
+        print(f"{len(shown)} of {len(records)} records shown (--limit)")
+    elif not records:
+        print("the server has no conflict records this login may read")
     return 0

@@ -77,7 +77,8 @@ class SyncResult:
     pull_seconds: float = 0.0
 
 
-def _error(error: psycopg.Error) -> SyncError:
+def sync_error(error: psycopg.Error) -> SyncError:
+    """Return the SyncError that names the kind of a failed server call."""
     state = getattr(error, "sqlstate", None) or ""
     text = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
     if state == "CR001":
@@ -133,7 +134,7 @@ class SyncEngine:
                 self._pull(pg, result, me[0])
                 result.pull_seconds = time.perf_counter() - pulled_at
         except psycopg.Error as error:
-            raise _error(error) from error
+            raise sync_error(error) from error
         except IntegrityError as error:
             # A row made locally after this round's push can collide with a
             # pulled one on a unique key (two people ticking the same action).

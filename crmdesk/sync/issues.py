@@ -66,6 +66,7 @@ class IssueView:
     other_name: str | None = None
     kept: str | None = None
     sqlstate: str | None = None
+    currency: str | None = None
     references: dict[str, str] = dataclasses.field(default_factory=dict)
     names: dict[uuid.UUID, LocalText] = dataclasses.field(default_factory=dict)
 
@@ -169,6 +170,34 @@ def _read_names(
     return names
 
 
+def _currency(session: Session, issue: SyncIssue) -> str | None:
+    """Return the currency of the issue's amounts, or None when nothing names one.
+
+    The issue's own values name it when the change set it; otherwise it is the
+    currency of the row in the local store, or of the row's deal.
+    """
+    for text in (issue.mine, issue.theirs, issue.base):
+        value = json.loads(text) if text else None
+        if isinstance(value, dict) and isinstance(value.get("currency"), str):
+            return str(value["currency"])
+    table = SYNCED_TABLES.get(issue.table_name)
+    if table is None:
+        return None
+    if "currency" in table.c:
+        found = session.execute(
+            select(table.c.currency).where(table.c.id == issue.row_id)
+        ).scalar()
+        return str(found) if found else None
+    if "opportunity_id" in table.c:
+        deals = SYNCED_TABLES["opportunities"]
+        deal_id = select(table.c.opportunity_id).where(table.c.id == issue.row_id)
+        found = session.execute(
+            select(deals.c.currency).where(deals.c.id == deal_id.scalar_subquery())
+        ).scalar()
+        return str(found) if found else None
+    return None
+
+
 def _actions(issue: SyncIssue) -> tuple[str, ...]:
     if issue.kind in ("conflict", "also_edited"):
         return (KEEP_THEIRS, USE_MINE)
@@ -182,6 +211,7 @@ def _view(
     references: dict[str, str],
     names: dict[uuid.UUID, LocalText],
     other_name: str | None,
+    currency: str | None,
 ) -> IssueView:
     return IssueView(
         id=issue.id,
@@ -199,6 +229,7 @@ def _view(
         other_name=other_name,
         kept=issue.kept,
         sqlstate=issue.sqlstate,
+        currency=currency,
         references=references,
         names=names,
     )
@@ -241,7 +272,8 @@ def list_open_issues(
                 if row_id in names
             }
             other_name = display_names.get(row.other_login or "")
-            views.append(_view(row, references, own_names, other_name))
+            currency = _currency(session, row)
+            views.append(_view(row, references, own_names, other_name, currency))
         return views
 
 
@@ -324,6 +356,7 @@ def team_conflicts(connection: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     with connection.cursor(row_factory=psycopg.rows.dict_row) as cursor:
         cursor.execute(
             "SELECT id, login, kind, tbl, row_id, field, mine, theirs, base, "
-            "message, created_at FROM sync.conflict ORDER BY id"
+            "message, other_login, kept, sqlstate, created_at "
+            "FROM sync.conflict ORDER BY id"
         )
         return list(cursor.fetchall())

@@ -65,6 +65,10 @@ def test_conflict_names_other_login_stages_and_reason(server, make_client):
     assert amount[0].references == {}
     assert amount[0].kept is None
     assert amount[0].sqlstate is None
+    # new_deal makes CNY deals; the amount's currency is the local deal's.
+    assert amount[0].currency == "CNY"
+    # The outcome's own values carry its currency.
+    assert outcome[0].currency == outcome[0].mine["currency"] == "CNY"
     assert outcome[0].kind == "group_rejected"
     assert outcome[0].mine["result"] == "lost"
     assert outcome[0].references["reason_id"] == "reasons"

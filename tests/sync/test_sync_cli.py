@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import socket
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import keyring
 import pytest
 import sqlalchemy as sa
 from keyring.backend import KeyringBackend
+from synckit import edit_deal, new_deal
 
 from crmdesk.cli import run
 from crmdesk.config.paths import resolve_paths
@@ -105,6 +107,52 @@ def test_sync_fails_when_the_login_is_not_a_crmdesk_user(server, capsys):
 def test_sync_without_connect_says_what_to_do(capsys):
     assert run(["sync"]) == 1
     assert "crmdesk connect URL --user NAME" in capsys.readouterr().err
+
+
+def test_conflicts_lists_the_team_records_for_a_lead(server, make_client, capsys):
+    server.add_user("ann", "rep", "north")
+    lee = server.add_user("lee", "lead", "north")
+    server.add_user("ada", "admin", "north")
+    sam = server.add_user("sam", "rep", "south")
+    ann, ada = make_client("ann"), make_client("ada")
+    ann.sync()
+    deal = new_deal(ann, "Contested", amount="10000")
+    ann.sync()
+    ada.sync()
+    edit_deal(ann, deal, amount=Decimal("12000"))  # offline
+    edit_deal(ada, deal, amount=Decimal("15000"))
+    ada.sync()
+    ann.sync()
+
+    assert run(["connect", _libpq(server, lee)]) == 0
+    capsys.readouterr()
+    assert run(["conflicts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    assert (
+        f" {ann.login} [conflict] opportunities {deal} field amount_minor, "
+        f"met {ada.login}'s edit: "
+    ) in lines[0]
+    assert lines[0].endswith("mine=1200000 theirs=1500000 base=1000000")
+
+    # A rep of another team reads none of it.
+    assert run(["connect", _libpq(server, sam)]) == 0
+    capsys.readouterr()
+    assert run(["conflicts"]) == 0
+    assert capsys.readouterr().out == (
+        "the server has no conflict records this login may read\n"
+    )
+
+
+def test_conflicts_fails_with_the_reason_when_the_server_is_unreachable(capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert run(["connect", f"postgresql://127.0.0.1:{port}/crm", "--user", "ann"]) == 0
+    capsys.readouterr()
+    assert run(["conflicts"]) == 1
+    err = capsys.readouterr().err
+    assert "conflicts failed (unreachable)" in err and str(port) in err
 
 
 @pytest.mark.parametrize(

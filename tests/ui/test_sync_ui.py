@@ -299,9 +299,10 @@ def test_issues_panel_resolves_issues(
     assert panel.table.item(0, 3).text() == "Conflict"
 
     panel.select_issue(amount)
-    assert panel.mine_view.toPlainText() == "1,500.00 (150,000 in minor units)"
-    assert panel.theirs_view.toPlainText() == "900.00 (90,000 in minor units)"
-    assert panel.base_view.toPlainText() == "1,000.00 (100,000 in minor units)"
+    # The deal is in USD: two minor digits, worked by hand.
+    assert panel.mine_view.toPlainText() == "1,500.00 USD"
+    assert panel.theirs_view.toPlainText() == "900.00 USD"
+    assert panel.base_view.toPlainText() == "1,000.00 USD"
     assert panel.explanation_label.text() == (
         "Another user changed “Amount” on the server after your last sync. "
         "The server's value stays, and yours was not applied."
@@ -362,3 +363,14 @@ def test_deleted_issue_offers_restore_only(
     assert panel.buttons["restore"].isVisibleTo(panel)
     assert panel.buttons["keep_theirs"].isVisibleTo(panel)
     assert not panel.buttons["use_mine"].isVisibleTo(panel)
+
+
+def test_money_text_follows_the_currency_digits(shell_translators):
+    from crmdesk.ui.sync.issues_panel import money_text
+
+    assert money_text(123456, "CNY") == "1,234.56 CNY"
+    assert money_text(123456, "JPY") == "123,456 JPY"
+    assert money_text(123456, "BHD") == "123.456 BHD"
+    assert money_text(-5, "USD") == "-0.05 USD"
+    # Without a currency the hundredths are a guess, so the stored number shows.
+    assert money_text(123456) == "1,234.56 (123,456 in minor units)"

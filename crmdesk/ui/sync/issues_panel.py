@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.domain.money import currency_exponent
 from crmdesk.ui.sync.runner import IssueRecord, SyncRunner
 
 log = logging.getLogger(__name__)
@@ -65,12 +67,17 @@ KNOWN_KINDS = (
 )
 
 
-def money_text(value: int) -> str:
-    """Format an amount in minor units in major units, then the stored number.
+def money_text(value: int, currency: str | None = None) -> str:
+    """Format an amount in minor units as money.
 
-    The issue does not carry the currency, and a few currencies (JPY) have no
-    minor units, so the stored number stays readable beside the guess.
+    With its currency the amount shows exactly, as ``1,234.50 CNY`` (``1,234
+    JPY``: a yen has no minor units). Without one it shows in hundredths, a
+    guess, followed by the stored number.
     """
+    if currency:
+        digits = currency_exponent(currency)
+        amount = Decimal(value).scaleb(-digits)
+        return f"{amount:,.{digits}f} {currency}"
     return QCoreApplication.translate(
         "SyncIssuesPanel", "{amount} ({minor} in minor units)"
     ).format(amount=f"{value / 100:,.2f}", minor=f"{value:,}")
@@ -464,7 +471,8 @@ class SyncIssuesPanel(QDockWidget):
 
         Ids of other records show as those records' names in the panel's
         language, or as "unknown stage (id)" when the local store lacks the row.
-        Money in minor units shows in major units (see ``money_text``).
+        Money in minor units shows in major units with the issue's currency
+        (see ``money_text``).
         """
         if value is None:
             return "—"
@@ -472,7 +480,7 @@ class SyncIssuesPanel(QDockWidget):
         if target is not None and isinstance(value, str):
             return self._reference_text(issue, target, value)
         if field in MINOR_UNIT_FIELDS and isinstance(value, int):
-            return money_text(value)
+            return money_text(value, issue.currency)
         if isinstance(value, bool):
             return self.tr("Yes") if value else self.tr("No")
         if isinstance(value, str):

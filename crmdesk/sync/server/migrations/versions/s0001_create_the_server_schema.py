@@ -750,6 +750,9 @@ CREATE TABLE sync.conflict (
   theirs jsonb,
   base jsonb,
   message text NOT NULL DEFAULT '',
+  other_login text,
+  kept text,
+  sqlstate text,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX conflict_row ON sync.conflict (tbl, row_id);
@@ -1754,11 +1757,13 @@ BEGIN
          r.value - 'image' - 'version'
     FROM unnest(v_results) AS r(value);
   INSERT INTO sync.conflict (user_id, team_id, client_id, client_seq, mutation_id,
-                             kind, tbl, row_id, field, mine, theirs, base, message)
+                             kind, tbl, row_id, field, mine, theirs, base, message,
+                             other_login, kept, sqlstate)
   SELECT (SELECT sync.me()), (SELECT sync.my_team()), p_client,
          (x.r ->> 'seq')::bigint, (x.r ->> 'mutation_id')::uuid, y.i ->> 'kind',
          x.r ->> 'table', (x.r ->> 'row_id')::uuid, y.i ->> 'field', y.i -> 'mine',
-         y.i -> 'theirs', y.i -> 'base', coalesce(y.i ->> 'message', '')
+         y.i -> 'theirs', y.i -> 'base', coalesce(y.i ->> 'message', ''),
+         y.i ->> 'other_login', y.i ->> 'kept', y.i ->> 'sqlstate'
     FROM unnest(v_results) WITH ORDINALITY AS x(r, n),
          jsonb_array_elements(x.r -> 'issues') WITH ORDINALITY AS y(i, k)
    ORDER BY x.n, y.k;
