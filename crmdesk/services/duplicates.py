@@ -295,7 +295,10 @@ class DuplicateIndex:
         return index
 
     def _add(self, entry: _Entry) -> None:
-        self._names.clear()
+        # The name tables grow with the entries: rebuilding them for every lead
+        # an import adds made the import quadratic in the store's size.
+        for attribute, table in self._names.items():
+            table.append(getattr(entry, attribute))
         self.entries.append(entry)
         if entry.phone:
             self.by_phone[entry.phone].append(entry)
@@ -447,21 +450,32 @@ class _NameTable:
     """
 
     def __init__(self, names: list[str]) -> None:
-        self.names = names
+        self.names: list[str] = []
         self._joined = "\n".join(names)
         self._starts: list[int] = []
-        offset = 0
+        self._end = 0
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self.by_length: dict[int, tuple[list[str], list[int]]] = {}
-        for position, name in enumerate(names):
-            self._starts.append(offset)
-            offset += len(name) + 1
-            if len(name) >= MIN_FUZZY_LENGTH:
-                self._by_name[name].append(position)
-            if name:
-                bucket = self.by_length.setdefault(len(name), ([], []))
-                bucket[0].append(name)
-                bucket[1].append(position)
+        for name in names:
+            self._index(name)
+
+    def append(self, name: str) -> None:
+        """Add a name after the last one, at the next position."""
+        self._joined = f"{self._joined}\n{name}" if self.names else name
+        self._index(name)
+
+    def _index(self, name: str) -> None:
+        # Every name starts after the previous one and its newline in _joined.
+        position = len(self.names)
+        self.names.append(name)
+        self._starts.append(self._end)
+        self._end += len(name) + 1
+        if len(name) >= MIN_FUZZY_LENGTH:
+            self._by_name[name].append(position)
+        if name:
+            bucket = self.by_length.setdefault(len(name), ([], []))
+            bucket[0].append(name)
+            bucket[1].append(position)
 
     def lengths_near(self, length: int) -> list[int]:
         """Return the stored name lengths that can reach ``NAME_THRESHOLD``.
