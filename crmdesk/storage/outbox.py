@@ -223,6 +223,20 @@ def _insert_changes_function(
     return function
 
 
+def _drop_nul_characters(values: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Remove U+0000 from the text values of a row about to be written.
+
+    PostgreSQL text and jsonb cannot hold the NUL character, so the server would
+    reject the whole push, and every change queued after it, for a character
+    that pasted text sometimes carries and that nobody sees. The row is changed
+    in place before the flush, so the laptop stores what the server will.
+    """
+    for key in keys:
+        value = values.get(key)
+        if type(value) is str and "\x00" in value:
+            values[key] = value.replace("\x00", "")
+
+
 def _changed_columns(row: Base, *, all_columns: bool) -> dict[str, Any]:
     return _changes_and_bases(row, all_columns=all_columns)[0]
 
@@ -241,6 +255,7 @@ def _changes_and_bases(
     state = inspect(row)
     current = state.dict
     keys = _column_keys(row)
+    _drop_nul_characters(current, keys)
     if all_columns:
         return {key: _jsonable(current.get(key)) for key in keys}, {}
     changes: dict[str, Any] = {}

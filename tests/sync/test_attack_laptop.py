@@ -74,6 +74,10 @@ def test_nul_in_notes_does_not_block_outbox(server, make_client):
         "Made after the paste"
     )
     assert ann.scalar("SELECT count(*) FROM outbox WHERE status = 'pending'") == 0
+    # The laptop keeps what the server stores: the text without the NUL.
+    notes = "copied from a PDFwith a NUL"
+    assert _server_value(server, "opportunities", "notes", deal) == notes
+    assert ann.scalar("SELECT notes FROM opportunities WHERE title = 'Pasted'") == notes
 
 
 def test_too_long_title_names_the_field(server, make_client):
@@ -119,7 +123,13 @@ def test_untick_after_merged_tick_reaches_server(server, make_client):
 
     assert server.scalar("SELECT count(*) FROM checklist_items") == 1
     assert server.scalar("SELECT done FROM checklist_items") is False
-    assert [i.kind for i in list_open_issues(laptop.sessions)] == []
+    # The desk's tick and the laptop's untick were concurrent edits of one
+    # field: the laptop hears of the desk's, and that its own later one stayed.
+    issues = list_open_issues(laptop.sessions)
+    assert [(i.kind, i.field, i.mine, i.theirs) for i in issues] == [
+        ("also_edited", "done", False, True)
+    ]
+    assert issues[0].kept == "mine"
     desk.sync()
     assert desk.scalar("SELECT done FROM checklist_items") == 0
 

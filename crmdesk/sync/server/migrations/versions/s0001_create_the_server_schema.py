@@ -654,6 +654,11 @@ ABORTING = (
     "leads.converted_customer_id",
     "approvals.status",
 )
+# How far ahead of the server's clock a stamp may be; later stamps are clamped.
+MAX_SKEW_MS = 5 * 60 * 1000
+# A UUID in its text form, with or without hyphens, as a PostgreSQL regex literal.
+UUID_PATTERN = "'^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'"
+
 # Bookkeeping fields merged by the hybrid clock without a conflict record.
 SILENT = ("updated_at", "stage_entered_at", "changed_at", "changed_by", "loaded_at")
 
@@ -730,6 +735,7 @@ CREATE TABLE sync.applied_mutation (
   client_seq bigint NOT NULL,
   mutation_id uuid NOT NULL,
   result jsonb NOT NULL,
+  digest text,
   login text NOT NULL DEFAULT session_user,
   applied_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (client_id, client_seq)
@@ -875,6 +881,10 @@ BEGIN
     v_keys := {hs}.akeys(({hs}.hstore(NEW) OPERATOR({hs}.-) {hs}.hstore(OLD))
                          OPERATOR({hs}.-) '{{row_version,version,last_hlc}}'::text[]);
   END IF;
+  -- A stamp set by hand in a plain SQL session is clamped like a pushed one,
+  -- because a far-future stamp would win every later merge.
+  v_hlc := least(v_hlc, (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint
+                         + {max_skew_ms}) << 16);
   NEW.version := NEW.row_version;
   NEW.last_hlc := v_hlc;
   v_entry := jsonb_build_object('v', NEW.row_version, 'hlc', v_hlc, 'by', v_by,
@@ -958,6 +968,18 @@ BEGIN
         'a team lead may change only the win probability and the owner of a team '
         'member''s deal, and its amount when deciding an approval, not %s',
         v_changed);
+    END IF;
+    -- A lead hands a deal on only within its team: another team's rep could
+    -- read the deal but not change it, and the team's reps would lose it.
+    SELECT string_agg(DISTINCT n.owner_id::text, ', ') INTO v_changed
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      LEFT JOIN public.users u ON u.id = n.owner_id
+     WHERE n.owner_id IS DISTINCT FROM o.owner_id AND n.owner_id IS NOT NULL
+       AND u.team_id IS DISTINCT FROM n.team_id;
+    IF v_changed IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
+        'a team lead may give a deal only to a member of the deal''s team; user %s '
+        'is not one: ask an admin to move the deal to another team', v_changed);
     END IF;
   END IF;
   RETURN NULL;
@@ -1285,6 +1307,26 @@ PUSH_SQL = """
 -- independent of each other, so this gives what applying the changes one by one
 -- gives. The result has one entry per change up to the first refusal, which
 -- carries 'abort'.
+-- A change that names a column the server's table lacks is rejected with the
+-- column's name: applying the rest would drop that value without a trace.
+CREATE FUNCTION sync.check_columns(p_tbl text, p_changes jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_columns text[] := sync.columns_of(p_tbl, '{{}}');
+  v_unknown text;
+BEGIN
+  SELECT string_agg(DISTINCT k, ', ' ORDER BY k) INTO v_unknown
+    FROM jsonb_array_elements(p_changes) e,
+         jsonb_object_keys(coalesce(e.value -> 'fields', '{{}}')) k
+   WHERE NOT k = ANY (v_columns);
+  IF v_unknown IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '42703', MESSAGE = format(
+      'table %s on the server has no column %s: this crmdesk is newer than the '
+      'server, so an admin must upgrade it with crmdesk server init', p_tbl,
+      v_unknown);
+  END IF;
+END $$;
+
 CREATE FUNCTION sync.apply_updates(p_client uuid, p_tbl text, p_run jsonb)
 RETURNS jsonb[]
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, public AS $$
@@ -1338,6 +1380,7 @@ BEGIN
   IF NOT p_tbl = ANY (sync.synced_tables()) THEN
     RAISE EXCEPTION 'table % is not synced: this change cannot be sent', p_tbl;
   END IF;
+  PERFORM sync.check_columns(p_tbl, p_run);
   -- The columns any change of the run sends, in table order ('id' never changes).
   SELECT coalesce(array_agg(c.name ORDER BY c.pos), '{{}}') INTO v_sent
     FROM unnest(v_cols) WITH ORDINALITY AS c(name, pos)
@@ -1584,13 +1627,24 @@ BEGIN
   PERFORM set_config('crmdesk.hlc', v_hlc::text, true);
 
   IF v_op = 'insert' THEN
+    PERFORM sync.check_columns(v_tbl, jsonb_build_array(m));
     SELECT array_agg(c) INTO v_cols
       FROM unnest(sync.write_columns(v_tbl)) c
      WHERE v_fields ? c;
     SELECT string_agg(format('%I', c), ', ') INTO v_list FROM unnest(v_cols) c;
     EXECUTE format('INSERT INTO public.%I (%s) SELECT %s FROM '
-                   'jsonb_populate_record(NULL::public.%I, $1)',
+                   'jsonb_populate_record(NULL::public.%I, $1) '
+                   'ON CONFLICT (id) DO NOTHING',
                    v_tbl, v_list, v_list, v_tbl) USING v_fields;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+      -- The row is on the server already: a laptop restored from a backup sends
+      -- its insert again under a new client id. It merges as an edit of the row,
+      -- so only values that differ are reported.
+      RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
+        m || jsonb_build_object('op', 'update', 'base_version', 0,
+                                'fields', v_fields - 'id'))))[1];
+    END IF;
     -- A row made offline under a parent deleted meanwhile is kept, and flagged.
     IF (v_tbl = 'opportunities' AND EXISTS (
           SELECT 1 FROM public.customers c
@@ -1613,6 +1667,12 @@ BEGIN
                    'WHERE id = $1 AND deleted_at IS NULL', v_tbl) USING v_id;
     GET DIAGNOSTICS n = ROW_COUNT;
     v_cur := sync.row_image(v_tbl, v_id);
+    IF n = 0 AND v_cur IS NOT NULL AND v_cur ->> 'deleted_at' IS NULL THEN
+      -- The row is visible, but the update policy turned the soft delete away.
+      RETURN jsonb_build_object('abort', true, 'status', 'rejected',
+        'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
+          'message', 'you may not delete this row')));
+    END IF;
     IF n = 0 AND v_cur IS NULL THEN
       RETURN jsonb_build_object('abort', true, 'status', 'rejected',
         'issues', jsonb_build_array(jsonb_build_object('kind', 'not_permitted',
@@ -1622,6 +1682,76 @@ BEGIN
       'flags', v_flags) || sync.image_entry(v_cur);
   END IF;
   RAISE EXCEPTION 'unknown operation %: expected insert, update or delete', v_op;
+END $$;
+
+-- Remembers, for the rest of the transaction, which pushed rows the server
+-- merged into another (a second tick of one checklist action), so later groups
+-- of the same push change the row that stayed.
+CREATE FUNCTION sync.remember_merges(p_results jsonb[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+DECLARE v_merged jsonb;
+BEGIN
+  SELECT jsonb_object_agg(r ->> 'row_id', r -> 'merged_into') INTO v_merged
+    FROM unnest(p_results) AS r
+   WHERE jsonb_typeof(r -> 'merged_into') = 'string';
+  IF v_merged IS NOT NULL THEN
+    PERFORM set_config('crmdesk.merged_ids', (coalesce(
+      nullif(current_setting('crmdesk.merged_ids', true), '')::jsonb, '{{}}')
+      || v_merged)::text, true);
+  END IF;
+END $$;
+
+-- What a replay must repeat exactly: the table, row, operation and values.
+CREATE FUNCTION sync.change_digest(m jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT md5(jsonb_build_array(m -> 'table', m -> 'row_id', m -> 'op',
+                               m -> 'fields')::text)
+$$;
+
+-- Rejects a group whose changes lack what the ledger and the rows need, naming
+-- the change and the field, before anything is applied.
+CREATE FUNCTION sync.check_group(p_group jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_n bigint;
+  v_problem text;
+BEGIN
+  IF jsonb_typeof(p_group) IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR007', MESSAGE =
+      'a pushed group must be a JSON array of changes';
+  END IF;
+  SELECT x.n, x.problem INTO v_n, v_problem FROM (
+    SELECT g.n, CASE
+        WHEN jsonb_typeof(g.m) IS DISTINCT FROM 'object' THEN 'is not a JSON object'
+        WHEN jsonb_typeof(g.m -> 'seq') IS DISTINCT FROM 'number'
+             OR (g.m ->> 'seq') !~ '^[0-9]+$' THEN
+          'has no seq: each change needs a whole number seq of 1 or more'
+        WHEN (g.m ->> 'seq')::numeric < 1 THEN
+          'has seq 0: each change needs a whole number seq of 1 or more'
+        WHEN g.prev_seq IS NOT NULL AND (g.m ->> 'seq')::numeric <= g.prev_seq THEN
+          format('repeats or goes back in seq (%s after %s): seqs in a group '
+                 'must increase', g.m ->> 'seq', g.prev_seq)
+        WHEN coalesce(g.m ->> 'mutation_id', '') !~* {uuid_pattern} THEN
+          'has no mutation_id UUID'
+        WHEN coalesce(g.m ->> 'row_id', '') !~* {uuid_pattern} THEN
+          'has no row_id UUID'
+        WHEN coalesce(g.m ->> 'op', '') NOT IN ('insert', 'update', 'delete') THEN
+          format('has op %s: expected insert, update or delete',
+                 coalesce(g.m ->> 'op', 'null'))
+        WHEN g.m ? 'fields' AND jsonb_typeof(g.m -> 'fields') <> 'object' THEN
+          'has fields that are not a JSON object'
+      END AS problem
+      FROM (SELECT e.m, e.n,
+                   lag(CASE WHEN jsonb_typeof(e.m -> 'seq') = 'number'
+                            THEN (e.m ->> 'seq')::numeric END) OVER (ORDER BY e.n)
+                     AS prev_seq
+              FROM jsonb_array_elements(p_group) WITH ORDINALITY AS e(m, n)) g
+  ) x WHERE x.problem IS NOT NULL ORDER BY x.n LIMIT 1;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CR007', MESSAGE = format(
+      'change %s of the pushed group %s; nothing of the push was applied',
+      v_n, v_problem);
+  END IF;
 END $$;
 
 CREATE FUNCTION sync.push_group(p_client uuid, p_group jsonb) RETURNS jsonb[]
@@ -1646,9 +1776,18 @@ DECLARE
   i int;
   j int;
   q int;
+  k text;
+  v_probe jsonb;
+  v_sent jsonb;
+  v_merged jsonb;
 BEGIN
+  IF v_len IS NULL OR v_len = 0 THEN
+    RETURN '{{}}';
+  END IF;
+  PERFORM sync.check_group(p_group);
   SELECT count(a.client_seq),
-         min(g.n) FILTER (WHERE a.mutation_id <> (g.m ->> 'mutation_id')::uuid),
+         min(g.n) FILTER (WHERE a.mutation_id <> (g.m ->> 'mutation_id')::uuid
+                            OR a.digest <> sync.change_digest(g.m)),
          array_agg(a.result || '{{"replayed": true}}' ORDER BY g.n)
            FILTER (WHERE a.client_seq IS NOT NULL)
     INTO v_found, v_bad, v_replayed
@@ -1664,7 +1803,10 @@ BEGIN
       'backup?): this installation needs a new client id', p_client,
       p_group -> (v_bad - 1) ->> 'seq');
   END IF;
-  IF v_found = v_len THEN RETURN v_replayed; END IF;
+  IF v_found = v_len THEN
+    PERFORM sync.remember_merges(v_replayed);
+    RETURN v_replayed;
+  END IF;
   IF v_found > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'CR005', MESSAGE =
       'part of a local transaction was recorded before: resend it whole';
@@ -1674,6 +1816,17 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CR006', MESSAGE = format(
       'change %s of client %s arrived after change %s: resend in order',
       p_group -> 0 ->> 'seq', p_client, v_last);
+  END IF;
+  -- Changes of a row that an earlier group of this push merged into another go
+  -- to that row. The ledger keeps the digests of the changes as sent.
+  v_sent := p_group;
+  v_merged := nullif(current_setting('crmdesk.merged_ids', true), '')::jsonb;
+  IF v_merged IS NOT NULL THEN
+    SELECT jsonb_agg(CASE WHEN v_merged ? (e.value ->> 'row_id')
+                          THEN jsonb_set(e.value, '{{row_id}}',
+                                         v_merged -> (e.value ->> 'row_id'))
+                          ELSE e.value END ORDER BY e.n)
+      INTO p_group FROM jsonb_array_elements(p_group) WITH ORDINALITY AS e(value, n);
   END IF;
   BEGIN
     i := 0;
@@ -1699,8 +1852,9 @@ BEGIN
           -- the error is reported on the change that caused it.
           v_part := '{{}}';
           FOR q IN i .. j - 1 LOOP
-            v_current := p_group -> q ->> 'seq';
-            r := sync.apply_mutation(p_client, p_group -> q);
+            m := p_group -> q;
+            v_current := m ->> 'seq';
+            r := sync.apply_mutation(p_client, m);
             v_part := array_append(v_part, r);
             EXIT WHEN r ? 'abort';
           END LOOP;
@@ -1728,6 +1882,20 @@ BEGIN
   EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
                             v_detail = PG_EXCEPTION_DETAIL;
+    IF v_state LIKE '22%' AND m ->> 'table' = ANY (sync.synced_tables()) THEN
+      -- A value the column's type does not take: find the column to name it.
+      FOR k IN SELECT jsonb_object_keys(coalesce(m -> 'fields', '{{}}')) LOOP
+        BEGIN
+          EXECUTE format('SELECT to_jsonb(jsonb_populate_record(NULL::public.%I, $1))',
+                         m ->> 'table')
+            INTO v_probe USING jsonb_build_object(k, m -> 'fields' -> k);
+        EXCEPTION WHEN OTHERS THEN
+          v_msg := format('invalid value for column %s of %s: %s', k,
+                          m ->> 'table', v_msg);
+          EXIT;
+        END;
+      END LOOP;
+    END IF;
     v_abort := CASE
       WHEN v_state = 'CR010' THEN v_detail::jsonb
       WHEN v_state = '42501' THEN jsonb_build_object('issues', jsonb_build_array(
@@ -1752,10 +1920,12 @@ BEGIN
         || sync.image_entry(sync.row_image(m ->> 'table', (m ->> 'row_id')::uuid)));
     END LOOP;
   END;
-  INSERT INTO sync.applied_mutation (client_id, client_seq, mutation_id, result)
+  INSERT INTO sync.applied_mutation (client_id, client_seq, mutation_id, result,
+                                     digest)
   SELECT p_client, (r.value ->> 'seq')::bigint, (r.value ->> 'mutation_id')::uuid,
-         r.value - 'image' - 'version'
-    FROM unnest(v_results) AS r(value);
+         r.value - 'image' - 'version', sync.change_digest(g.value)
+    FROM unnest(v_results) WITH ORDINALITY AS r(value, n)
+    JOIN jsonb_array_elements(v_sent) WITH ORDINALITY AS g(value, n) USING (n);
   INSERT INTO sync.conflict (user_id, team_id, client_id, client_seq, mutation_id,
                              kind, tbl, row_id, field, mine, theirs, base, message,
                              other_login, kept, sqlstate)
@@ -1769,6 +1939,7 @@ BEGIN
    ORDER BY x.n, y.k;
   UPDATE sync.client SET last_seq = (p_group -> -1 ->> 'seq')::bigint
    WHERE client_id = p_client;
+  PERFORM sync.remember_merges(v_results);
   RETURN v_results;
 END $$;
 
@@ -1958,15 +2129,21 @@ CREATE POLICY client_own ON sync.client FOR ALL
   USING (login = session_user) WITH CHECK (login = session_user);
 ALTER TABLE sync.applied_mutation ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sync.applied_mutation FORCE ROW LEVEL SECURITY;
+-- Ledger rows only under a client id of the login's own: a team mate who read
+-- another's client id from field_meta cannot take that client's seqs.
 CREATE POLICY applied_own ON sync.applied_mutation FOR ALL
-  USING (login = session_user) WITH CHECK (login = session_user);
+  USING (login = session_user)
+  WITH CHECK (login = session_user AND client_id = ANY (ARRAY(
+    SELECT c.client_id FROM sync.client c WHERE c.login = session_user)));
 ALTER TABLE sync.conflict ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sync.conflict FORCE ROW LEVEL SECURITY;
 CREATE POLICY conflict_select ON sync.conflict FOR SELECT USING (
   login = session_user OR (SELECT sync.my_role()) = 'admin'
   OR ((SELECT sync.my_role()) = 'lead' AND team_id = (SELECT sync.my_team())));
 CREATE POLICY conflict_insert ON sync.conflict FOR INSERT
-  WITH CHECK (login = session_user);
+  WITH CHECK (login = session_user
+              AND user_id IS NOT DISTINCT FROM (SELECT sync.me())
+              AND team_id IS NOT DISTINCT FROM (SELECT sync.my_team()));
 ALTER FUNCTION sync.me() OWNER TO {owner};
 ALTER FUNCTION sync.my_team() OWNER TO {owner};
 ALTER FUNCTION sync.my_role() OWNER TO {owner};
@@ -2018,6 +2195,7 @@ def upgrade() -> None:
     op.execute(
         TRIGGERS_SQL.format(
             hs=hstore,
+            max_skew_ms=MAX_SKEW_MS,
             children=_array(CHILD_TABLES),
             buckets_body=_buckets_body(),
             mark_body=_mark_body(),
@@ -2037,7 +2215,8 @@ def upgrade() -> None:
     op.execute(PULL_SQL)
     op.execute(
         PUSH_SQL.format(
-            max_skew_ms=5 * 60 * 1000,
+            max_skew_ms=MAX_SKEW_MS,
+            uuid_pattern=UUID_PATTERN,
             silent=_array(SILENT),
             blocking=_array(BLOCKING),
             aborting=_array(ABORTING),
