@@ -3,8 +3,10 @@
 ``connect`` saves the server URL and login (never the password); ``sync`` runs one
 round headless and prints what it pushed and pulled and any issues. It exits 1
 when the server cannot be reached or refuses the login, with the reason.
-``conflicts`` lists the server's record of changes that met a conflict or were
-refused: a rep's own, a team lead's whole team's, everyone's for an admin.
+``resolve`` settles one of this laptop's open sync issues, as the Sync issues
+panel does. ``conflicts`` lists the server's record of changes that met a
+conflict or were refused: a rep's own, a team lead's whole team's, everyone's
+for an admin.
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ import argparse
 import getpass
 import json
 import sys
+import uuid
 from typing import Any
 
 import psycopg
+from sqlalchemy import select
 
 from crmdesk.cli.context import CliContext
 from crmdesk.cli.output import positive_count
+from crmdesk.domain.errors import NotFoundError, ValidationError
+from crmdesk.storage.models import SyncIssue
 from crmdesk.sync import credentials
 from crmdesk.sync.credentials import ConnectionSettings
 from crmdesk.sync.engine import SyncEngine, SyncError, sync_error
-from crmdesk.sync.issues import list_open_issues, team_conflicts
+from crmdesk.sync.issues import list_open_issues, resolve_issue, team_conflicts
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +36,8 @@ def register(subparsers: Any) -> None:
     connect = subparsers.add_parser(
         "connect",
         help="set the server this store syncs with",
-        description="Save the server URL and login name in the config folder. "
+        description="Save the server URL and login name in the store's data "
+        "folder (--data-dir). "
         "The password is read from the system keyring, PGPASSWORD or ~/.pgpass, "
         "or asked for at the first sync; it is never written to a file.",
     )
@@ -48,6 +55,26 @@ def register(subparsers: Any) -> None:
         "--issues", action="store_true", help="also list every open sync issue"
     )
     sync.set_defaults(handler=run_sync)
+
+    resolve = subparsers.add_parser(
+        "resolve",
+        help="settle an open sync issue: keep theirs, use mine or restore",
+        description="Settle one of this store's open sync issues, listed by "
+        "crmdesk sync --issues. keep-theirs accepts the server's value, use-mine "
+        "sends your value again on the current version, restore undeletes a "
+        "record deleted on the server and applies your edit again. A change goes "
+        "out with the next sync.",
+    )
+    resolve.add_argument(
+        "issue", metavar="ISSUE", help="the issue's id, or the start of it"
+    )
+    resolve.add_argument(
+        "action",
+        metavar="ACTION",
+        choices=sorted(_ACTIONS),
+        help="keep-theirs, use-mine or restore",
+    )
+    resolve.set_defaults(handler=run_resolve)
 
     conflicts = subparsers.add_parser(
         "conflicts",
@@ -81,6 +108,40 @@ def _ask(prompt: str) -> str | None:
     if not sys.stdin.isatty():
         return None
     return getpass.getpass(f"{prompt}: ") or None
+
+
+_ACTIONS = {"keep-theirs": "keep_theirs", "use-mine": "use_mine", "restore": "restore"}
+
+
+def _find_issue(context: CliContext, text: str) -> uuid.UUID:
+    """Return the open issue whose id is ``text`` or starts with it."""
+    wanted = text.strip().lower().replace("-", "")
+    if not wanted:
+        raise ValidationError(
+            "the issue id is empty: copy it from crmdesk sync --issues"
+        )
+    with context.sessions() as session:
+        ids = session.scalars(select(SyncIssue.id).where(SyncIssue.state == "open"))
+        found = [issue_id for issue_id in ids if issue_id.hex.startswith(wanted)]
+    if not found:
+        raise NotFoundError(
+            f"no open sync issue has an id starting with {text!r}: list them with "
+            "crmdesk sync --issues"
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            f"{len(found)} open sync issues have ids starting with {text!r}: give "
+            "more of the id"
+        )
+    return found[0]
+
+
+def run_resolve(args: argparse.Namespace, context: CliContext) -> int:
+    """Settle one open sync issue."""
+    issue_id = _find_issue(context, args.issue)
+    resolve_issue(context.sessions, issue_id, _ACTIONS[args.action])
+    print(f"issue {issue_id} settled with {args.action}; run crmdesk sync to send it")
+    return 0
 
 
 def _settings(context: CliContext) -> ConnectionSettings | None:

@@ -53,6 +53,8 @@ def test_server_commands_add_a_user_and_publish_a_playbook(server, capsys):
     assert server.scalar(
         "SELECT count(*) FROM sync.marker WHERE bucket = 'config' AND tbl = 'stages'"
     ) == server.scalar("SELECT count(*) FROM stages")
+    # Server commands work on the server only: no local store appears.
+    assert not resolve_paths(None).database.exists()
 
 
 def test_connect_then_sync_prints_what_moved(server, capsys, tmp_path):
