@@ -29,7 +29,14 @@ from crmdesk.services.playbook_install import (
     playbook_digest,
 )
 from crmdesk.storage import playbook_repo
-from crmdesk.storage.models import ChecklistAction, Reason, Series, Stage
+from crmdesk.storage.models import (
+    ChecklistAction,
+    Reason,
+    Series,
+    Stage,
+    Team,
+    User,
+)
 
 __all__ = [
     "ChecklistActionRecord",
@@ -173,6 +180,24 @@ class CustomerStateRecord:
 def list_series(session: Session) -> list[SeriesRecord]:
     """Return every series that is not deleted, by playbook key and position."""
     return _build_records(session, playbook_repo.live_series(session))
+
+
+def home_series_id(
+    session: Session, series: list[SeriesRecord], user_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """Return the first of ``series`` that the user's team works, or None.
+
+    A rep of a teaching team opens on a teaching series, not on whichever
+    series sorts first in a store that a sync filled with every team's
+    playbooks.
+    """
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    team = session.get(Team, user.team_id) if user and user.team_id else None
+    if team is None:
+        return None
+    return next((s.id for s in series if s.team_key == team.key), None)
 
 
 def load_series(session: Session, series_id: uuid.UUID) -> SeriesRecord:

@@ -40,8 +40,8 @@ from crmdesk.domain.customer_board import CustomerFilter
 from crmdesk.services.customer_board import PlaybookChoice, list_state_playbooks
 from crmdesk.services.leads import offers_leads_inbox
 from crmdesk.services.lookups import Choice, list_users
-from crmdesk.services.playbooks import SeriesRecord, list_series
-from crmdesk.services.workspace import base_currency
+from crmdesk.services.playbooks import SeriesRecord, home_series_id, list_series
+from crmdesk.services.workspace import base_currency, current_user_id
 from crmdesk.ui.actions import WindowActions
 from crmdesk.ui.approvals.inbox import ApprovalsInbox
 from crmdesk.ui.customers.board import CustomerBoardWidget
@@ -83,15 +83,18 @@ class _Workspace:
     currency: str
     state_playbooks: list[PlaybookChoice]
     leads_inbox: bool
+    home_series: uuid.UUID | None
 
 
 def _load_workspace(session: Any) -> _Workspace:
+    series = list_series(session)
     return _Workspace(
-        list_series(session),
+        series,
         list_users(session),
         base_currency(session),
         list_state_playbooks(session),
         offers_leads_inbox(session),
+        home_series_id(session, series, current_user_id(session)),
     )
 
 
@@ -295,6 +298,10 @@ class MainWindow(QMainWindow):
         self.filter_bar.set_users(workspace.users)
         current = self.switcher.current_series()
         wanted = current.id if current else self._settings.last_series_id
+        if wanted not in {series.id for series in workspace.series}:
+            # The settings are shared by every store of this laptop user; a
+            # series of another store gives way to the user's team's series.
+            wanted = workspace.home_series
         open_boards = [
             board
             for series in workspace.series

@@ -301,3 +301,31 @@ def test_squeezed_geometry_gets_default_size(
 
     assert window.width() >= 1280
     assert window.height() >= 800
+
+
+def test_opens_on_the_series_of_the_users_team(
+    qtbot, store, runner, events, shell_settings, shell_translators
+):
+    from sqlalchemy import select
+
+    from crmdesk.domain.playbook_file import shipped_playbook
+    from crmdesk.services.playbook_install import install_playbook
+    from crmdesk.storage.models import Team, User
+    from crmdesk.ui.main_window import MainWindow
+
+    # A synced store holds every team's playbooks. Education's series sort
+    # first, but Lin works in the sales team of the test playbook.
+    with store.sessions.begin() as session:
+        install_playbook(session, shipped_playbook("education"))
+        sales = session.scalars(select(Team).where(Team.key == "sales")).one()
+        session.get(User, store.user_id).team_id = sales.id
+    # The settings remember a series of another store on this laptop.
+    shell_settings.set("last_series_id", str(uuid.uuid4()))
+
+    window = MainWindow(runner, events, shell_settings, shell_translators)
+    qtbot.addWidget(window)
+    window.start()
+    assert runner.wait_idle()
+
+    assert window.switcher.tab_bar.tabText(0) == "New customer"
+    assert window.switcher.current_series().key == "open-sales"
