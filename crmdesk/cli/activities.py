@@ -130,7 +130,9 @@ def register(subparsers: Any) -> None:
 
 def _register_list(commands: Any) -> None:
     listing = commands.add_parser("list", help="list activities")
-    listing.add_argument("--deal", help="only this deal (id or external key)")
+    listing.add_argument(
+        "--deal", help="only this deal (id, its first characters, or external key)"
+    )
     listing.add_argument("--customer", help="only this customer (id or name)")
     listing.add_argument("--owner", help="only this owner (login or name)")
     state = listing.add_mutually_exclusive_group()
@@ -151,7 +153,9 @@ def _register_list(commands: Any) -> None:
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--deal", help="the deal (id or external key)")
+    group.add_argument(
+        "--deal", help="the deal (id, its first characters, or external key)"
+    )
     group.add_argument("--customer", help="the customer (id or exact name)")
 
 

@@ -53,7 +53,9 @@ def register(subparsers: Any) -> None:
         "the board. Entering the won or lost stage records an outcome. "
         f"Exits with status {EXIT_REJECTED} when the rules reject the move.",
     )
-    move.add_argument("deal", metavar="DEAL", help="deal id or external key")
+    move.add_argument(
+        "deal", metavar="DEAL", help="deal id, its first characters, or external key"
+    )
     move.add_argument(
         "stage", metavar="STAGE", help="stage key or name in the deal's series"
     )
@@ -89,7 +91,9 @@ def register(subparsers: Any) -> None:
         "clear it with 'clear' so the stage default applies again. Every change "
         "is kept with the reason.",
     )
-    probability.add_argument("deal", metavar="DEAL", help="deal id or external key")
+    probability.add_argument(
+        "deal", metavar="DEAL", help="deal id, its first characters, or external key"
+    )
     probability.add_argument(
         "value", metavar="PCT|clear", help="percentage 0 to 100, or 'clear'"
     )

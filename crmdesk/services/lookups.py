@@ -78,12 +78,20 @@ def list_reasons(session: Session, series_id: uuid.UUID) -> list[ReasonChoice]:
     ]
 
 
+# The fewest characters of an id that name a record by the start of its id.
+MIN_ID_PREFIX = 4
+
+
 def find_opportunity(session: Session, value: str) -> uuid.UUID:
-    """Return the id of the live deal named by its id or its external key.
+    """Return the id of the live deal named by its id, its start or its external key.
+
+    The start of an id needs at least four characters, as ``crmdesk deals``
+    prints ids shortened.
 
     Raises:
-        NotFoundError: no live deal has this id or key, or several imported deals
-            share the key; the message says what to pass instead.
+        NotFoundError: no live deal has this id, key or id start, or several
+            deals share the key or the start; the message says what to pass
+            instead.
     """
     wanted = value.strip()
     try:
@@ -108,9 +116,27 @@ def find_opportunity(session: Session, value: str) -> uuid.UUID:
             f"deal key {value!r} is ambiguous: deals from {sources} share it. "
             "Name the deal by its id"
         )
+    prefix = wanted.lower()
+    if len(prefix) >= MIN_ID_PREFIX:
+        live = session.scalars(
+            select(Opportunity.id).where(Opportunity.deleted_at.is_(None))
+        )
+        matches = [
+            row_id
+            for row_id in live
+            if str(row_id).startswith(prefix)
+            or row_id.hex.startswith(prefix.replace("-", ""))
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise NotFoundError(
+                f"deal {value!r} is ambiguous: {len(matches)} deals have ids that "
+                "start with it. Give more of the id"
+            )
     raise NotFoundError(
-        f"deal {value!r} not found: pass a deal id or the external key of an "
-        "imported deal"
+        f"deal {value!r} not found: pass a deal id (or its first characters) or "
+        "the external key of an imported deal"
     )
 
 

@@ -152,6 +152,21 @@ def test_move_skip_rejected_with_reason(store, capsys):
     assert stage_entry(board_json(capsys), "new")["count"] == 1
 
 
+def test_move_takes_the_start_of_a_deal_id(store, capsys):
+    deal = store.deal("100")
+    other = store.deal("200")
+    shared = 0
+    while deal.hex[shared] == other.hex[shared]:
+        shared += 1
+
+    assert run(["move", deal.hex[:3], "qualified"]) == 1
+    assert "not found" in capsys.readouterr().err
+    assert run(["move", deal.hex[: max(shared, 4)], "qualified"]) == 1
+    assert "ambiguous: 2 deals" in capsys.readouterr().err
+    assert run(["move", deal.hex[: max(shared + 1, 4)], "qualified"]) == 0
+    assert stage_entry(board_json(capsys), "qualified")["count"] == 1
+
+
 def test_move_required_action_rejected(store, capsys):
     deal = store.deal("100", stage="qualified")
     assert run(["move", str(deal), "Proposal"]) == 3
