@@ -217,7 +217,7 @@ def test_lead_conversion_after_merge_refused(server, north):
     bob.sync()
     # Bob merges the lead into another one and syncs first.
     other = _lead(bob, "Acme Tutoring (duplicate)")
-    _edit(bob, Lead, lead, status="merged", merged_into_id=other)
+    _edit(bob, Lead, lead, status="merged", merged_into_id=other, notes="merged")
     assert bob.sync().issues == []
     # Ann, offline, converted it: the customer and the lead change are one action.
     now = _now()
@@ -246,7 +246,12 @@ def test_lead_conversion_after_merge_refused(server, north):
     assert (conflict.mine, conflict.theirs) == ("converted", "merged")
     assert server.scalar("SELECT status FROM leads WHERE id = :i", i=lead) == "merged"
     assert server.scalar("SELECT count(*) FROM customers") == 0
-    assert server.scalar("SELECT notes FROM leads WHERE id = :i", i=lead) == ""
+    # Ann's notes came later, but nothing of the refused change is applied.
+    notes = next(i for i in _open_issues(ann, "also_edited") if i.field == "notes")
+    assert (notes.mine, notes.theirs) == ("converted at the fair", "merged")
+    assert notes.kept == "theirs"
+    assert "not applied" in notes.message
+    assert server.scalar("SELECT notes FROM leads WHERE id = :i", i=lead) == "merged"
     assert ann.scalar("SELECT status FROM leads WHERE id = :i", i=lead) == "merged"
     assert _count(ann, "customers") == 0
 

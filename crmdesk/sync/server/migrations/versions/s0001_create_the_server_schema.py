@@ -1501,6 +1501,14 @@ BEGIN
       END IF;
     END LOOP;
     IF v_abort THEN
+      -- Nothing of a refused change is applied, the later edit included.
+      SELECT jsonb_agg(CASE WHEN x.i ->> 'kind' = 'also_edited'
+                            THEN x.i || jsonb_build_object('kept', 'theirs',
+                                 'message', format('also edited by %s; not applied '
+                                   'because the change was refused',
+                                   x.i ->> 'other_login'))
+                            ELSE x.i END ORDER BY x.k)
+        INTO v_issues FROM jsonb_array_elements(v_issues) WITH ORDINALITY AS x(i, k);
       v_results[n] := jsonb_build_object('abort', true, 'status', 'rejected',
                                          'issues', v_issues);
       v_last := n;
