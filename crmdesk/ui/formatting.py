@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from PySide6.QtCore import QLocale
@@ -38,12 +38,27 @@ def date_text(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
+# The zone instants are shown in: the workspace's business time zone once the
+# main window has read it, so times read as they were typed in the activity
+# dialog whatever zone the laptop is set to. None means the computer's zone.
+_DISPLAY_ZONE: list[tzinfo | None] = [None]
+
+
+def set_display_zone(zone: tzinfo | None) -> None:
+    """Show instants in ``zone`` from now on (None: the computer's own zone)."""
+    _DISPLAY_ZONE[0] = zone
+
+
+def displayed(value: datetime) -> datetime:
+    """Return an instant in the display zone (see ``set_display_zone``)."""
+    return value.astimezone(_DISPLAY_ZONE[0])
+
+
 def instant_text(value: datetime | None) -> str:
-    """Return a UTC instant in the local time zone, to the minute."""
+    """Return an instant in the display zone, to the minute."""
     if value is None:
         return ""
-    local = value.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M")
+    return displayed(value).strftime("%Y-%m-%d %H:%M")
 
 
 def percent_text(value: int | None) -> str:

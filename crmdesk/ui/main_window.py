@@ -37,11 +37,16 @@ from crmdesk.config.paths import resolve_paths
 from crmdesk.config.settings import Settings
 from crmdesk.domain.board import CardFilter
 from crmdesk.domain.customer_board import CustomerFilter
+from crmdesk.domain.dates import business_zone
 from crmdesk.services.customer_board import PlaybookChoice, list_state_playbooks
 from crmdesk.services.leads import offers_leads_inbox
 from crmdesk.services.lookups import Choice, list_users
 from crmdesk.services.playbooks import SeriesRecord, home_series_id, list_series
-from crmdesk.services.workspace import base_currency, current_user_id
+from crmdesk.services.workspace import (
+    base_currency,
+    business_time_zone,
+    current_user_id,
+)
 from crmdesk.ui.actions import WindowActions
 from crmdesk.ui.approvals.inbox import ApprovalsInbox
 from crmdesk.ui.customers.board import CustomerBoardWidget
@@ -54,6 +59,7 @@ from crmdesk.ui.dialogs.settings import SettingsDialog, SyncServerAccess
 from crmdesk.ui.errors import open_folder
 from crmdesk.ui.events import EventHub
 from crmdesk.ui.filter_bar import FilterBar
+from crmdesk.ui.formatting import set_display_zone
 from crmdesk.ui.i18n import Translators, resolve_language
 from crmdesk.ui.leads.inbox import LeadsWindow
 from crmdesk.ui.review.window import ReviewWindow
@@ -84,6 +90,7 @@ class _Workspace:
     state_playbooks: list[PlaybookChoice]
     leads_inbox: bool
     home_series: uuid.UUID | None
+    zone_name: str
 
 
 def _load_workspace(session: Any) -> _Workspace:
@@ -95,6 +102,7 @@ def _load_workspace(session: Any) -> _Workspace:
         list_state_playbooks(session),
         offers_leads_inbox(session),
         home_series_id(session, series, current_user_id(session)),
+        business_time_zone(session),
     )
 
 
@@ -295,6 +303,7 @@ class MainWindow(QMainWindow):
 
     def _on_workspace(self, workspace: _Workspace) -> None:
         self._currency = workspace.currency
+        set_display_zone(business_zone(workspace.zone_name))
         self.filter_bar.set_users(workspace.users)
         current = self.switcher.current_series()
         wanted = current.id if current else self._settings.last_series_id

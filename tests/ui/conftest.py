@@ -90,3 +90,17 @@ def main_window(
     assert runner.wait_idle()
     yield window
     runner.wait_idle()
+
+
+@pytest.fixture(autouse=True)
+def computer_display_zone() -> Iterator[None]:
+    """Start and end each test with instants shown in the computer's zone.
+
+    A main window sets the display zone to its store's business time zone, and
+    the setting would otherwise leak into the next test.
+    """
+    from crmdesk.ui.formatting import set_display_zone
+
+    set_display_zone(None)
+    yield
+    set_display_zone(None)

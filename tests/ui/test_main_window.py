@@ -329,3 +329,27 @@ def test_opens_on_the_series_of_the_users_team(
 
     assert window.switcher.tab_bar.tabText(0) == "New customer"
     assert window.switcher.current_series().key == "open-sales"
+
+
+def test_times_show_in_the_business_time_zone(
+    qtbot, store, runner, events, shell_settings, shell_translators
+):
+    from datetime import UTC, datetime
+
+    from crmdesk.services.workspace import set_business_time_zone
+    from crmdesk.ui.formatting import instant_text
+    from crmdesk.ui.main_window import MainWindow
+    from crmdesk.ui.timeline.texts import short_instant
+
+    with store.sessions.begin() as session:
+        set_business_time_zone(session, "Asia/Shanghai")
+    window = MainWindow(runner, events, shell_settings, shell_translators)
+    qtbot.addWidget(window)
+    window.start()
+    assert runner.wait_idle()
+
+    # 01:30 UTC is 09:30 in Shanghai (UTC+8, no daylight saving), the time a rep
+    # typed in the activity dialog, whatever zone this computer is set to.
+    due = datetime(2027, 3, 1, 1, 30, tzinfo=UTC)
+    assert short_instant(due) == "03-01 09:30"
+    assert instant_text(due) == "2027-03-01 09:30"

@@ -7,6 +7,7 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
+from crmdesk.ui.formatting import instant_text
 from crmdesk.ui.sync.runner import PASSWORD_STATES, SyncStatus
 
 
@@ -94,10 +95,7 @@ class SyncStatusWidget(QWidget):
             self.tr("Sync now and enter the sync server's password")
         )
         last = self.last_sync()
-        if last is None:
-            last_text = self.tr("never")
-        else:
-            last_text = last.astimezone().strftime("%Y-%m-%d %H:%M")
+        last_text = self.tr("never") if last is None else instant_text(last)
         self.last_label.setText(self.tr("Last sync: {time}").format(time=last_text))
         self.last_label.setVisible(configured)
         pending = self._status.pending_changes if self._status else 0

@@ -7,6 +7,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject
 
 from crmdesk.domain.playbook_file import ACTIVITY_TYPES
+from crmdesk.ui.formatting import displayed
 
 
 class ActivityTexts(QObject):
@@ -34,5 +35,5 @@ class ActivityTexts(QObject):
 
 
 def short_instant(value: datetime) -> str:
-    """Return an instant in the local time zone as ``12-05 10:00`` for a card."""
-    return value.astimezone().strftime("%m-%d %H:%M")
+    """Return an instant in the display zone as ``12-05 10:00`` for a card."""
+    return displayed(value).strftime("%m-%d %H:%M")
