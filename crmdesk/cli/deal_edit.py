@@ -13,6 +13,7 @@ from typing import Any
 
 from crmdesk.cli.activities import find_customer, parse_day
 from crmdesk.cli.context import CliContext
+from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.money import parse_decimal
 from crmdesk.services.deals import (
     NewOpportunity,
@@ -99,6 +100,11 @@ def run_new_deal(args: argparse.Namespace, context: CliContext) -> int:
 
 def run_edit_deal(args: argparse.Namespace, context: CliContext) -> int:
     """Change the given fields of a deal."""
+    for clear, value in (("--clear-amount", "amount"), ("--clear-close", "close")):
+        if getattr(args, clear[2:].replace("-", "_")) and getattr(args, value):
+            raise ValidationError(
+                f"{clear} and --{value} contradict each other: give one of them"
+            )
     actor = context.actor()
     with context.sessions.begin() as session:
         deal_id = find_opportunity(session, args.deal)

@@ -135,8 +135,8 @@ def find_opportunity(session: Session, value: str) -> uuid.UUID:
                 "start with it. Give more of the id"
             )
     raise NotFoundError(
-        f"deal {value!r} not found: pass a deal id (or its first characters) or "
-        "the external key of an imported deal"
+        f"deal {value!r} not found: pass a deal id (or its first {MIN_ID_PREFIX} "
+        "characters or more) or the external key of an imported deal"
     )
 
 

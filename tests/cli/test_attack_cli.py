@@ -45,8 +45,9 @@ def _value(engine: sa.Engine, column: str, deal: uuid.UUID) -> object:
         ).scalar()
 
 
-# The largest amount the check lets in: 2**63 - 1 fen. Any other deal in the
-# same stage takes SQLite's SUM past its 64-bit integer limit.
+# An amount typed with extra digits: 2**63 - 1 fen, the 64-bit column's limit.
+# Let in, it and any other deal in the same stage would take SQLite's SUM past
+# that limit.
 HUGE = "92233720368547758.07"
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import psycopg
+import pytest
 from synckit import new_deal
 
+from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.reports import ReportFilter
 from crmdesk.services import reports
 
-# 2**63 - 1 fen: the largest amount the amount check accepts.
-MAX_AMOUNT = "92233720368547758.07"
-MAX_MINOR = 2**63 - 1
+# 10**13 fen: the largest amount the amount check accepts.
+MAX_AMOUNT = "100000000000.00"
+MAX_MINOR = 10**13
 
 
 def _team(server, make_client):
@@ -59,13 +62,25 @@ def test_edge_values_reach_server(server, make_client):
 
 def test_teammate_huge_amount_keeps_lead_report(server, make_client):
     ann, lee = _team(server, make_client)
-    # One ordinary deal and one whose amount was typed with extra digits.
+    # One ordinary deal, one at the largest amount, and one typed with extra
+    # digits, which the laptop rejects.
     new_deal(ann, "Campus licence", "12000")
-    new_deal(ann, "Typo", MAX_AMOUNT)
+    largest = new_deal(ann, "Largest", MAX_AMOUNT)
+    with pytest.raises(ValidationError, match=r"100000000000\.01"):
+        new_deal(ann, "Typo", "100000000000.01")
     ann.sync()
+    # Hand-written SQL on her own login meets the server's limit instead.
+    with (
+        server.connect(ann.login) as connection,
+        pytest.raises(psycopg.errors.CheckViolation, match="amount_minor_range"),
+    ):
+        connection.execute(
+            "UPDATE opportunities SET amount_minor = %s WHERE id = %s",
+            (2**63 - 1, largest),
+        )
     lee.sync()
 
-    # The lead's pipeline report must still open on his own laptop.
+    # The lead's pipeline report opens on his own laptop.
     with lee.sessions() as session:
         funnel = reports.funnel(session, ReportFilter())
     assert sum(row.count for row in funnel.rows) == 2

@@ -654,6 +654,21 @@ ABORTING = (
     "leads.converted_customer_id",
     "approvals.status",
 )
+# Money columns, in minor units, and their limit: the laptop's amount check
+# (crmdesk.domain.money.MAX_MINOR), so that a pushed or hand-written amount
+# cannot overflow the sums of the team lead's reports.
+MONEY_COLUMNS = (
+    ("products", "list_price_minor"),
+    ("opportunities", "amount_minor"),
+    ("outcomes", "actual_amount_minor"),
+    ("stage_history", "amount_minor"),
+    ("approvals", "amount_minor"),
+    ("approvals", "approved_amount_minor"),
+    ("approval_decisions", "amount_minor"),
+    ("approval_decisions", "corrected_amount_minor"),
+)
+MAX_AMOUNT_MINOR = 10**13
+
 # How far ahead of the server's clock a stamp may be; later stamps are clamped.
 MAX_SKEW_MS = 5 * 60 * 1000
 # A UUID in its text form, with or without hyphens, as a PostgreSQL regex literal.
@@ -2216,6 +2231,11 @@ def upgrade() -> None:
         "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
         "FOR EACH STATEMENT EXECUTE FUNCTION sync.check_opportunity_update();"
     )
+    for table, column in MONEY_COLUMNS:
+        op.execute(
+            f"ALTER TABLE public.{table} ADD CONSTRAINT {table}_{column}_range "
+            f"CHECK ({column} BETWEEN -{MAX_AMOUNT_MINOR} AND {MAX_AMOUNT_MINOR})"
+        )
     for table in SYNCED_TABLES:
         op.execute(_table_sql(table, roles))
         op.execute(_policies_sql(table))
