@@ -131,7 +131,8 @@ def check_decider(
 ) -> User:
     """Return the user deciding a request of ``opportunity``, or raise.
 
-    Only the lead of the deal's team or an admin may decide.
+    Only the lead of the deal's team or an admin may decide, and a lead not on
+    a deal of their own: that request goes to an admin.
 
     Raises:
         ValidationError: no current user, or the user may not decide.
@@ -148,6 +149,12 @@ def check_decider(
         return user
     team_id = deal_team_id(session, opportunity)
     lead_id = team_lead_id(session, team_id)
+    if lead_id == user.id and opportunity.owner_id == user.id:
+        raise ValidationError(
+            f"{user.display_name} ({user.login}) owns the deal "
+            f"{opportunity.title!r}: a request on one's own deal is decided by an "
+            "admin"
+        )
     if lead_id == user.id:
         return user
     team = None if team_id is None else session.get(Team, team_id)

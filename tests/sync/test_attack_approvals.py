@@ -16,6 +16,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from synckit import Client
 from test_workflows_e2e import (
@@ -176,6 +177,25 @@ def test_lead_self_approval_reaches_server(server, team):
         )
         == []
     )
+
+
+def test_lead_self_approval_by_sql_is_refused(server, team):
+    lee, edu = team.lee, team.edu
+    deal = _deal_in_trial_delivered(team, lee)
+    _move(lee, deal, edu.stage("trial-conversion", "plan-accepted"))
+    request = _request(lee, deal)
+    _sync(lee)
+    # The laptop refuses; hand-written SQL on the lead's own login must too.
+    with (
+        server.connect(lee.login) as connection,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="status"),
+    ):
+        connection.execute(
+            "UPDATE approvals SET status = 'approved', approved_amount_minor = "
+            "amount_minor, decided_by = %s WHERE id = %s",
+            (lee.user_id, request),
+        )
+    assert _pending_on_server(server, deal) == [(1280000,)]
 
 
 def test_stale_win_converges_as_win_then_edit(server, team, make_client):

@@ -509,7 +509,9 @@ def test_stale_approval_after_amount_invalidated(server, north, price_check):
     assert ann.sync().issues == []
     _decide(lee, approval, "approved", 100000)
     assert lee.sync().issues == []
-    expected = [("invalidated", 100000, 100000), ("pending", 120000, None)]
+    # The waiting request had taken the deal's new amount on the server when
+    # Ann's change arrived, so it reads 1,200.00 requested, 1,000.00 approved.
+    expected = [("invalidated", 120000, 100000), ("pending", 120000, None)]
     ann.sync()
     for client in (ann, lee):
         assert _approvals(client) == expected

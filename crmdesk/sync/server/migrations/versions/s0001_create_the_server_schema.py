@@ -1017,6 +1017,7 @@ BEGIN
   END IF;
   SELECT coalesce(o.owner_id = sync.me(), false),
          v_role = 'lead' AND o.team_id IS NOT DISTINCT FROM sync.my_team()
+         AND o.owner_id IS DISTINCT FROM sync.me()
     INTO v_owner, v_lead
     FROM public.opportunities o WHERE o.id = OLD.opportunity_id;
   v_owner := coalesce(v_owner, false);
@@ -1055,6 +1056,7 @@ END $$;
 -- amount or currency and an approved request of it disagree at commit, whichever
 -- change came last, the server marks the request invalidated, records an
 -- ``invalidated`` decision and opens a new pending request for the current amount.
+-- A pending request likewise takes the deal's current amount.
 -- Deferred to commit, so the order of the changes inside a push does not matter
 -- (a lead's decision with an amount correction writes both), and done by the
 -- server, so every client pulls the same result.
@@ -1080,6 +1082,12 @@ BEGIN
   -- Stamped as the server's change, by the server clock.
   PERFORM set_config('crmdesk.client_id', 'server', true);
   PERFORM set_config('crmdesk.hlc', '', true);
+  -- A waiting request is for the deal's amount as it is now.
+  UPDATE public.approvals
+     SET amount_minor = v_deal.amount_minor, currency = v_deal.currency
+   WHERE opportunity_id = v_deal_id AND status = 'pending' AND deleted_at IS NULL
+     AND (amount_minor IS DISTINCT FROM v_deal.amount_minor
+          OR currency IS DISTINCT FROM v_deal.currency);
   FOR a IN SELECT * FROM public.approvals
             WHERE opportunity_id = v_deal_id AND status = 'approved'
               AND deleted_at IS NULL
@@ -1120,10 +1128,10 @@ CREATE CONSTRAINT TRIGGER settle_approvals_on_amount
         OR OLD.currency IS DISTINCT FROM NEW.currency)
   EXECUTE FUNCTION sync.settle_approvals();
 CREATE CONSTRAINT TRIGGER settle_approvals_on_decision
-  AFTER INSERT OR UPDATE OF status, approved_amount_minor, currency
+  AFTER INSERT OR UPDATE OF status, amount_minor, approved_amount_minor, currency
   ON public.approvals
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-  WHEN (NEW.status = 'approved')
+  WHEN (NEW.status IN ('approved', 'pending'))
   EXECUTE FUNCTION sync.settle_approvals();
 ALTER FUNCTION sync.settle_approvals() OWNER TO {owner};
 ALTER FUNCTION sync.check_approval_update() OWNER TO {owner};
@@ -1637,6 +1645,24 @@ BEGIN
         || jsonb_build_object('merged_into', v_merged);
     END IF;
   END IF;
+  IF v_op = 'insert' AND v_tbl = 'approvals' AND v_fields ->> 'status' = 'pending' THEN
+    -- One pending request per (deal, approval type): two laptops of the owner
+    -- that opened one each offline, or a stale laptop asking again, meet in
+    -- the request already waiting, which the lead decides once. Its amount
+    -- follows the deal's (sync.settle_approvals), so nothing of the second
+    -- request is applied.
+    SELECT t.id INTO v_merged FROM public.approvals t
+     WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
+       AND t.approval_type_id = (v_fields ->> 'approval_type_id')::uuid
+       AND t.status = 'pending' AND t.deleted_at IS NULL
+     ORDER BY t.requested_at, t.id LIMIT 1 FOR UPDATE;
+    IF v_merged IS NOT NULL AND v_merged <> v_id THEN
+      RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
+        m || jsonb_build_object('row_id', v_merged, 'op', 'update', 'base_version', 0,
+               'fields', '{{}}'::jsonb))))[1]
+        || jsonb_build_object('merged_into', v_merged);
+    END IF;
+  END IF;
   IF v_op = 'update' THEN
     RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(m)))[1];
   END IF;
@@ -2043,7 +2069,11 @@ def _policies_sql(table: str) -> str:
     # Child rows: ``deal(c)`` holds when the row's deal is visible and, for an
     # admin or when ``c`` holds for the deal ``o``, writable.
     owner = "o.owner_id = (SELECT sync.me())"
-    lead = "((SELECT sync.my_role()) = 'lead' AND o.team_id = (SELECT sync.my_team()))"
+    # The lead of the deal's team, on a deal they do not own themselves.
+    lead = (
+        "((SELECT sync.my_role()) = 'lead' AND o.team_id = (SELECT sync.my_team()) "
+        "AND o.owner_id IS DISTINCT FROM (SELECT sync.me()))"
+    )
     deal_visible = (
         "EXISTS (SELECT 1 FROM public.opportunities o WHERE o.id = opportunity_id)"
     )
