@@ -187,7 +187,8 @@ def apply_matches(lead: Lead, matches: list[DuplicateMatch]) -> None:
     )
 
 
-def _team_of(session: Session, owner_id: uuid.UUID | None) -> uuid.UUID | None:
+def owner_team_id(session: Session, owner_id: uuid.UUID | None) -> uuid.UUID | None:
+    """Return the team of the user who owns a new lead, or None without one."""
     if owner_id is None:
         return None
     owner = session.get(User, owner_id)
@@ -209,7 +210,7 @@ def store_lead(
     """Write a screened lead as new or flagged and add it to ``index``."""
     owner = owner_id or actor.user_id
     lead = Lead(
-        team_id=_team_of(session, owner),
+        team_id=owner_team_id(session, owner),
         owner_id=owner,
         company=screened.company,
         person=screened.person,

@@ -281,7 +281,10 @@ class Lead(SyncedMixin, Base):
 
     __tablename__ = "leads"
     __table_args__ = (
-        UniqueConstraint("external_source", "external_key"),
+        # Two teams may import the same file: the key is unique within a team.
+        UniqueConstraint(
+            "team_id", "external_source", "external_key", name="uq_leads_team_id"
+        ),
         Index("ix_leads_phone", "phone"),
         Index("ix_leads_email", "email"),
         Index("ix_leads_status", "status", "team_id"),

@@ -50,6 +50,7 @@ from crmdesk.services.leads import (
     ScreenedLead,
     apply_matches,
     candidate_of,
+    owner_team_id,
     screen_lead,
     store_lead,
 )
@@ -327,6 +328,11 @@ def import_leads(
         for lead in session.scalars(
             select(Lead).where(
                 Lead.external_source == used.external_source,
+                # A key is the importing team's: another team's lead with the
+                # same key (an admin's store holds them) is not this row.
+                Lead.team_id.is_not_distinct_from(
+                    owner_team_id(session, actor.user_id)
+                ),
                 Lead.deleted_at.is_(None),
             )
         )

@@ -313,7 +313,7 @@ def _create_tables() -> None:
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("external_source", "external_key"),
+        sa.UniqueConstraint("team_id", "external_source", "external_key"),
     )
     op.create_index("ix_leads_team", "leads", ["team_id"])
     op.create_table(
@@ -1642,6 +1642,21 @@ BEGIN
       RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
         m || jsonb_build_object('row_id', v_merged, 'op', 'update', 'base_version', 0,
                'fields', v_fields - 'id' - 'opportunity_id' - 'action_id'))))[1]
+        || jsonb_build_object('merged_into', v_merged);
+    END IF;
+  END IF;
+  IF v_op = 'insert' AND v_tbl = 'leads' AND v_fields ->> 'external_key' IS NOT NULL
+  THEN
+    -- Two laptops of a team that import the same file make the same lead
+    -- under different ids: the second meets the lead already there.
+    SELECT t.id INTO v_merged FROM public.leads t
+     WHERE t.team_id IS NOT DISTINCT FROM (v_fields ->> 'team_id')::uuid
+       AND t.external_source IS NOT DISTINCT FROM v_fields ->> 'external_source'
+       AND t.external_key = v_fields ->> 'external_key' FOR UPDATE;
+    IF v_merged IS NOT NULL AND v_merged <> v_id THEN
+      RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
+        m || jsonb_build_object('row_id', v_merged, 'op', 'update', 'base_version', 0,
+               'fields', '{{}}'::jsonb))))[1]
         || jsonb_build_object('merged_into', v_merged);
     END IF;
   END IF;
