@@ -1,4 +1,4 @@
-"""``crmdesk connect``, ``sync`` and ``conflicts``: sync this store with the server.
+"""``crmdesk connect``, ``sync``, ``resolve`` and ``conflicts``: sync with the server.
 
 ``connect`` saves the server URL and login (never the password); ``sync`` runs one
 round headless and prints what it pushed and pulled and any issues. It exits 1

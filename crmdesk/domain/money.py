@@ -39,8 +39,9 @@ def check_currency(code: str) -> str:
 # The largest amount, in minor units, of one deal, price or outcome:
 # 100,000,000,000.00 in a currency with two decimals. Amounts are stored in
 # 64-bit integer columns, and the pipeline reports sum them in SQL, so a
-# stage's total must fit as well: 900,000 amounts of this size still do, one
-# amount near the column's own limit overflowed the sum of any stage it sat in.
+# stage's total must fit as well. The sum of 900,000 amounts of this size
+# still fits. One amount near the column's own limit overflowed the sum of any
+# stage it was in.
 MAX_MINOR = 10**13
 
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
