@@ -173,7 +173,7 @@ def test_lead_self_approval_by_sql_is_refused(server, team):
     assert _pending_on_server(server, deal) == [(1280000,)]
 
 
-def test_stale_win_converges_as_win_then_edit(server, team, make_client):
+def test_stale_win_refused_after_approval_reopened(server, team, make_client):
     ann, lee, edu = team.ann, team.lee, team.edu
     deal = _trial_deal_in_plan_accepted(team)
     _log(ann, deal, "email", "Enrolment contract")
@@ -192,11 +192,17 @@ def test_stale_win_converges_as_win_then_edit(server, team, make_client):
     for laptop in (ann, ann2, ann, lee):
         laptop.sync()
 
-    # The end state equals the order "win, then lower the amount of the won
-    # deal", which the services allow: the approval is asked again.
-    won = edu.stage("trial-conversion", "won")
+    # The server has the request pending again for 9,000.00, so it refuses the
+    # win as the laptop would have: the deal waits in plan-accepted everywhere,
+    # and laptop 2 keeps its win as an issue naming the approval.
+    plan_accepted = edu.stage("trial-conversion", "plan-accepted")
     expected = [("invalidated", 1280000, 1280000), ("pending", 900000, None)]
     for laptop in (ann, ann2, lee):
-        assert _deal_row(laptop, deal) == (900000, won), laptop.name
+        assert _deal_row(laptop, deal) == (900000, plan_accepted), laptop.name
         assert _approvals(laptop, deal) == expected, laptop.name
-        assert [i.kind for i in _issues(laptop)] == [], laptop.name
+    refused = [i for i in _issues(ann2) if i.kind == "not_permitted"]
+    assert len(refused) == 1
+    assert "Price pre-approval of stage Plan accepted (pending)" in refused[0].message
+    assert refused[0].mine["stage_id"] == str(edu.stage("trial-conversion", "won"))
+    assert _server_rows(server, "SELECT count(*) FROM outcomes") == [(0,)]
+    assert [i.kind for i in _issues(ann)] == []

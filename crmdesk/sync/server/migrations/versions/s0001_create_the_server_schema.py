@@ -1121,6 +1121,51 @@ END $$;
 
 CREATE TRIGGER a_check_approval BEFORE UPDATE ON public.approvals
   FOR EACH ROW EXECUTE FUNCTION sync.check_approval_update();
+
+-- Once per statement: a deal moves forward from an open stage (to a later open
+-- stage or to won) only when no blocking approval request of a stage it has
+-- reached is pending or rejected. The laptop checks the same before the move;
+-- this catches a move made on a laptop that had not yet heard that the request
+-- went back to pending (an amount change on another laptop). A request's
+-- current state per type is ranked as on the laptop: pending or approved over
+-- rejected over invalidated, then the newest.
+CREATE FUNCTION sync.check_blocking_approvals() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+DECLARE v_blocked text;
+BEGIN
+  SELECT string_agg(DISTINCT format('%s of stage %s (%s)', t.name_en, rs.name_en,
+                                    a.status), ', ')
+    INTO v_blocked
+    FROM new_rows n JOIN old_rows o ON o.id = n.id
+    JOIN public.stages os ON os.id = o.stage_id
+    JOIN public.stages ns ON ns.id = n.stage_id
+    JOIN LATERAL (
+      SELECT DISTINCT ON (r.approval_type_id) r.*
+        FROM public.approvals r
+       WHERE r.opportunity_id = n.id AND r.deleted_at IS NULL
+       ORDER BY r.approval_type_id,
+                CASE r.status WHEN 'pending' THEN 3 WHEN 'approved' THEN 3
+                              WHEN 'rejected' THEN 2 ELSE 1 END DESC,
+                r.requested_at DESC, r.id DESC) a ON true
+    JOIN public.approval_types t ON t.id = a.approval_type_id
+    JOIN public.stages rs ON rs.id = a.stage_id
+   WHERE n.stage_id IS DISTINCT FROM o.stage_id
+     AND os.kind = 'open'
+     AND (ns.kind = 'won' OR (ns.kind = 'open' AND ns.position > os.position))
+     AND a.status IN ('pending', 'rejected')
+     AND t.blocks_promotion AND t.deleted_at IS NULL
+     AND rs.position <= os.position;
+  IF v_blocked IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format(
+      'the deal cannot move on while the approval %s is not approved: the team '
+      'lead must approve it first', v_blocked);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER a_check_blocking AFTER UPDATE ON public.opportunities
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sync.check_blocking_approvals();
 CREATE CONSTRAINT TRIGGER settle_approvals_on_amount
   AFTER UPDATE OF amount_minor, currency ON public.opportunities
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
