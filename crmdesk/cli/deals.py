@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from decimal import Decimal
 from typing import Any
 
 from crmdesk.cli.context import CliContext
@@ -97,6 +98,16 @@ def run_deals(args: argparse.Namespace, context: CliContext) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    table = [[("" if row[c] is None else str(row[c])) for c in COLUMNS] for row in rows]
+    table = [[_cell(row, column) for column in COLUMNS] for row in rows]
     print(format_table(COLUMNS, table, right_aligned=(5, 8)))
     return 0
+
+
+def _cell(row: dict[str, Any], column: str) -> str:
+    """Return a table cell; amounts are grouped by thousands, as ``board`` prints."""
+    value = row[column]
+    if value is None:
+        return ""
+    if column == "amount":
+        return f"{Decimal(value):,}"
+    return str(value)

@@ -299,3 +299,15 @@ def test_deals_lists_ids_and_keys(store, capsys):
     assert row["id"] == str(first)
     assert row["title"] == "Piano course"
     assert row["amount"] == "100.00"
+
+
+def test_deals_table_groups_amounts_like_board(store, capsys):
+    store.deal("12345.5", title="Campus licence")
+    assert run(["deals", "sales"]) == 0
+    table = capsys.readouterr().out
+    assert "12,345.50" in table
+    assert run(["board", "sales"]) == 0
+    assert "12,345.50" in capsys.readouterr().out
+    # JSON keeps the plain decimal string.
+    assert run(["deals", "sales", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["amount"] == "12345.50"
