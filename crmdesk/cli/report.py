@@ -310,8 +310,19 @@ def _print(rows: Sequence[Row], output: str) -> None:
         writer.writerows([_cell(row.get(h)) for h in headers] for row in rows)
         return
     numeric = [index for index, header in enumerate(headers) if _numeric(rows, header)]
-    table = [[_cell(row.get(h)) for h in headers] for row in rows]
+    table = [[_table_cell(row.get(h), h) for h in headers] for row in rows]
     print(format_table(headers, table, numeric))
+
+
+# Columns of decimal-string amounts; the table groups them by thousands, as
+# crmdesk board and deals print amounts. JSON and CSV keep the plain strings.
+MONEY_HEADERS = ("amount", "weighted")
+
+
+def _table_cell(value: str | int | bool | None, header: str) -> str:
+    if header in MONEY_HEADERS and isinstance(value, str) and value:
+        return f"{Decimal(value):,}"
+    return _cell(value)
 
 
 NUMERIC_TEXT = {

@@ -184,3 +184,14 @@ def test_bad_date_names_value(store, capsys):
 def test_forecast_needs_a_window(store, capsys):
     assert run(["report", "forecast"]) == 1
     assert "a forecast needs a close window" in capsys.readouterr().err
+
+
+def test_table_groups_amount_columns():
+    from crmdesk.cli.report import _table_cell
+
+    assert _table_cell("1234567.50", "amount") == "1,234,567.50"
+    assert _table_cell("-1000.00", "weighted") == "-1,000.00"
+    # Rates and counts stay as they are.
+    assert _table_cell("0.2500", "expected_rate") == "0.2500"
+    assert _table_cell(1200, "count") == "1200"
+    assert _table_cell(None, "amount") == ""
