@@ -247,8 +247,28 @@ def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
         raise FileReadError(
             f"{path} is empty: a header row with column names is needed"
         )
+    _check_separator(path, header)
     check_header(path, header)
     return CsvTable(path, decoded.encoding, header, rows)
+
+
+# Column separators other than the comma that spreadsheet programs write in
+# some locales (the semicolon where the comma is the decimal mark).
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _check_separator(path: Path, header: list[str]) -> None:
+    """Raise when the header is one column that another separator splits."""
+    if len(header) != 1:
+        return
+    for separator, name in OTHER_SEPARATORS.items():
+        if separator in header[0]:
+            raise FileReadError(
+                f"{path}: the header row {header[0]!r} is one column, because the "
+                f"file separates columns with {name} ({separator!r}) rather than "
+                f"commas. Save it as CSV with commas (in Excel: CSV UTF-8), and "
+                f"import again"
+            )
 
 
 def check_header(path: Path, header: list[str]) -> None:

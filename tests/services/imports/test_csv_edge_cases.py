@@ -44,3 +44,25 @@ def test_bom_inside_file_is_dropped(tmp_path):
     path.write_bytes(b"id,title\n1,A\n" + "\ufeff2,B\n".encode("utf-8"))
     table = read_csv(path)
     assert [row.values[0] for row in table.rows] == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("separator", "name"),
+    [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")],
+)
+def test_other_separator_is_named(tmp_path, separator, name):
+    path = tmp_path / "leads.csv"
+    rows = [["公司", "联系人", "电话"], ["Acme", "Zhou Min", "13800138000"]]
+    path.write_text(
+        "\n".join(separator.join(row) for row in rows) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(FileReadError, match=name) as caught:
+        read_csv(path)
+    assert repr(separator) in str(caught.value)
+    assert "CSV UTF-8" in str(caught.value)
+
+
+def test_one_column_file_without_separators_is_read(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("name\nAcme\n", encoding="utf-8")
+    assert read_csv(path).header == ["name"]
