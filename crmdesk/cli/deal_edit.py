@@ -63,7 +63,8 @@ def _add_fields(parser: argparse.ArgumentParser) -> None:
         "--amount", help="expected amount in the major unit, such as 12000.00"
     )
     parser.add_argument(
-        "--currency", help="ISO 4217 code such as CNY (default: the base currency)"
+        "--currency",
+        help="ISO 4217 code such as CNY (a new deal defaults to the base currency)",
     )
     parser.add_argument("--close", help="expected close date, YYYY-MM-DD")
     parser.add_argument("--customer", help="customer id or exact name")
