@@ -28,12 +28,14 @@ from crmdesk.services.imports.leads import (
 from crmdesk.services.lead_conversion import ConvertOptions, convert_lead
 from crmdesk.services.lead_merge import MERGE_FIELDS, merge_leads
 from crmdesk.services.leads import (
+    LEAD_FIELDS,
     LeadRecord,
     LeadStatus,
     NewLead,
     add_lead,
     clear_flag,
     discard_lead,
+    edit_lead,
     find_lead,
     list_leads,
 )
@@ -61,6 +63,7 @@ def register(subparsers: Any) -> None:
     _register_import(actions)
     _register_list(actions)
     _register_add(actions)
+    _register_edit(actions)
     _register_merge(actions)
     _register_convert(actions)
     discard = actions.add_parser(
@@ -149,6 +152,21 @@ def _register_add(actions: Any) -> None:
     parser.add_argument("--campaign", default="")
     parser.add_argument("--notes", default="")
     parser.set_defaults(handler=run_add)
+
+
+def _register_edit(actions: Any) -> None:
+    parser = actions.add_parser(
+        "edit",
+        help="change fields of a lead in the inbox",
+        description="Change the fields given of a new or flagged lead and check "
+        "it again: the same checks as for a new lead apply, and a possible "
+        "duplicate flags it with the reason, while a lead that no longer matches "
+        "anything becomes new again.",
+    )
+    parser.add_argument("lead", metavar="LEAD", help="lead id, its start, or key")
+    for name in LEAD_FIELDS:
+        parser.add_argument(f"--{name.replace('_', '-')}")
+    parser.set_defaults(handler=run_edit)
 
 
 def _register_merge(actions: Any) -> None:
@@ -311,6 +329,28 @@ def run_add(args: argparse.Namespace, context: CliContext) -> int:
         lead, matches = add_lead(session, new, context.actor(), region=_region(context))
         lead_id = lead.id
     print(f"Added lead {lead_id}")
+    for match in matches:
+        print(f"  flagged: possible duplicate: {match.describe()}")
+    return 0
+
+
+def run_edit(args: argparse.Namespace, context: CliContext) -> int:
+    """Run ``crmdesk leads edit``."""
+    changes = {
+        name: getattr(args, name)
+        for name in LEAD_FIELDS
+        if getattr(args, name) is not None
+    }
+    if not changes:
+        print("nothing to change: give at least one field option")
+        return 2
+    with context.sessions.begin() as session:
+        lead = find_lead(session, args.lead)
+        edited, matches = edit_lead(
+            session, lead.id, changes, context.actor(), region=_region(context)
+        )
+        lead_id, status = edited.id, edited.status
+    print(f"Changed lead {lead_id}; it is {status}")
     for match in matches:
         print(f"  flagged: possible duplicate: {match.describe()}")
     return 0

@@ -497,6 +497,59 @@ def discard_lead(
     return lead
 
 
+def edit_lead(
+    session: Session,
+    lead_id: uuid.UUID,
+    changes: dict[str, str],
+    actor: Actor,
+    *,
+    region: str = DEFAULT_PHONE_REGION,
+) -> tuple[Lead, list[DuplicateMatch]]:
+    """Change fields of an open lead, screen it again and check for duplicates.
+
+    ``changes`` maps names of ``LEAD_FIELDS`` to their new text; other fields
+    keep their values. The phone is read from what was typed (``phone_raw``),
+    so an edit of the e-mail alone does not reformat it.
+
+    Raises:
+        NotFoundError: the lead does not exist.
+        ValidationError: the lead is not open, or a field name is unknown.
+        LeadRejectedError: the changed lead fails screening, listing every
+            problem; nothing is changed then.
+    """
+    unknown = sorted(set(changes) - set(LEAD_FIELDS))
+    if unknown:
+        raise ValidationError(
+            f"unknown lead field {', '.join(unknown)}: use {', '.join(LEAD_FIELDS)}"
+        )
+    lead = get_lead(session, lead_id)
+    require_open(lead, "edit")
+    values = {name: str(getattr(lead, name)) for name in LEAD_FIELDS}
+    values["phone"] = lead.phone_raw or lead.phone
+    values.update(changes)
+    screened = screen_lead(
+        NewLead(
+            company=values["company"],
+            person=values["person"],
+            job_title=values["job_title"],
+            phone=values["phone"],
+            email=values["email"],
+            source=values["source"],
+            campaign=values["campaign"],
+            notes=values["notes"],
+        ),
+        region,
+    )
+    for name in (*LEAD_FIELDS, "phone_raw"):
+        setattr(lead, name, getattr(screened, name))
+    lead.updated_at = actor.at
+    session.flush()
+    index = DuplicateIndex.load(session, region)
+    matches = index.find(candidate_of(lead))
+    apply_matches(lead, matches)
+    return lead, matches
+
+
 def recheck_lead(
     session: Session,
     lead_id: uuid.UUID,

@@ -150,6 +150,27 @@ def test_discard_and_clear_flag(data_dir: Path, capsys: Any) -> None:
     assert "no lead matches 'nope'" in capsys.readouterr().err
 
 
+def test_edit_changes_and_rechecks(data_dir: Path, capsys: Any) -> None:
+    crm(data_dir, "leads", "add", "--company", "Acme", "--phone", "13800138000")
+    crm(data_dir, "leads", "add", "--company", "Zenith", "--email", "z@zenith.cn")
+    zenith = next(r for r in leads_json(data_dir, capsys) if r["company"] == "Zenith")
+
+    code = crm(data_dir, "leads", "edit", zenith["id"], "--phone",
+               "+86 138 0013 8000", "--job-title", "Principal")  # fmt: skip
+    output = capsys.readouterr().out
+    assert code == 0
+    assert "it is flagged" in output
+    assert "possible duplicate" in output
+    edited = next(r for r in leads_json(data_dir, capsys) if r["company"] == "Zenith")
+    assert edited["phone"] == "+8613800138000"
+    assert edited["status"] == "flagged"
+
+    assert crm(data_dir, "leads", "edit", zenith["id"], "--email", "bad@") == 1
+    assert "invalid e-mail" in capsys.readouterr().err
+    assert crm(data_dir, "leads", "edit", zenith["id"]) == 2
+    assert "nothing to change" in capsys.readouterr().out
+
+
 def test_list_table(data_dir: Path, capsys: Any) -> None:
     crm(data_dir, "leads", "add", "--company", "Acme", "--email", "a@acme.cn")
     capsys.readouterr()

@@ -38,6 +38,7 @@ from crmdesk.services.leads import (
     candidate_of,
     clear_flag,
     discard_lead,
+    edit_lead,
     list_leads,
     screen_lead,
 )
@@ -255,6 +256,38 @@ def test_clear_flag_and_discard(sessions: Any, actor: Actor) -> None:
         assert second.notes == "spam"
         with pytest.raises(ValidationError, match="no longer in the inbox"):
             discard_lead(session, second.id, actor)
+
+
+def test_edit_lead_screens_and_rechecks(sessions: Any, actor: Actor) -> None:
+    with sessions.begin() as session:
+        acme, _ = _add(session, actor, company="Acme", phone="13800138000")
+        other, _ = _add(session, actor, company="Zenith", email="z@zenith.cn")
+        assert other.status == LeadStatus.NEW
+
+        # The same mobile number in another form makes it a duplicate of Acme.
+        edited, matches = edit_lead(
+            session, other.id, {"phone": "+86 138-0013-8000"}, actor
+        )
+        assert edited.phone == "+8613800138000"
+        assert edited.phone_raw == "+86 138-0013-8000"
+        assert edited.status == LeadStatus.FLAGGED
+        assert [m.record_id for m in matches] == [acme.id]
+
+        # Another number clears the flag again; the e-mail stays as it was.
+        edited, matches = edit_lead(session, other.id, {"phone": "13700137000"}, actor)
+        assert matches == []
+        assert edited.status == LeadStatus.NEW
+        assert edited.email == "z@zenith.cn"
+
+        # A change that fails screening changes nothing.
+        with pytest.raises(LeadRejectedError, match="invalid phone number"):
+            edit_lead(session, other.id, {"phone": "1370013700"}, actor)
+        assert other.phone == "+8613700137000"
+        with pytest.raises(ValidationError, match="unknown lead field colour"):
+            edit_lead(session, other.id, {"colour": "red"}, actor)
+        discard_lead(session, other.id, actor)
+        with pytest.raises(ValidationError, match="cannot edit lead 'Zenith'"):
+            edit_lead(session, other.id, {"notes": "late"}, actor)
 
 
 def test_list_leads_filters(sessions: Any, actor: Actor) -> None:
