@@ -17,6 +17,7 @@ Merging lives in lead_merge.py and conversion in lead_conversion.py.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -158,15 +159,36 @@ def screen_lead(
 
 
 def candidate_of(lead: Lead | ScreenedLead, **extra: object) -> Candidate:
-    """Return the duplicate-check candidate of a lead."""
+    """Return the duplicate-check candidate of a lead.
+
+    A stored lead skips the records a user marked it as not a duplicate of, as
+    well as any given in ``exclude``.
+    """
     candidate = Candidate(
         company=lead.company, person=lead.person, phone=lead.phone, email=lead.email
     )
     if isinstance(lead, Lead):
         candidate = replace(
-            candidate, lead_id=lead.id, customer_id=lead.converted_customer_id
+            candidate,
+            lead_id=lead.id,
+            customer_id=lead.converted_customer_id,
+            exclude=not_duplicate_ids(lead),
         )
+    given = extra.pop("exclude", frozenset())
+    if isinstance(given, frozenset | set):
+        candidate = replace(candidate, exclude=candidate.exclude | frozenset(given))
     return replace(candidate, **extra)  # type: ignore[arg-type]
+
+
+def not_duplicate_ids(lead: Lead) -> frozenset[uuid.UUID]:
+    """Return the ids of the records a user marked ``lead`` as not a duplicate of."""
+    if not lead.not_duplicate_of:
+        return frozenset()
+    try:
+        texts = json.loads(lead.not_duplicate_of)
+        return frozenset(uuid.UUID(str(text)) for text in texts)
+    except (ValueError, TypeError):
+        return frozenset()
 
 
 def apply_matches(lead: Lead, matches: list[DuplicateMatch]) -> None:
@@ -472,6 +494,14 @@ def clear_flag(session: Session, lead_id: uuid.UUID, actor: Actor) -> Lead:
             f"lead {lead.company or lead.person!r} is {lead.status}, not flagged: "
             f"there is no flag to clear"
         )
+    dismissed = {match.record_id for match in decode_matches(lead.flag_reason)}
+    dismissed.update(
+        record_id
+        for record_id in (lead.duplicate_of_lead_id, lead.duplicate_of_customer_id)
+        if record_id is not None
+    )
+    known = not_duplicate_ids(lead) | dismissed
+    lead.not_duplicate_of = json.dumps(sorted(str(record_id) for record_id in known))
     apply_matches(lead, [])
     lead.updated_at = actor.at
     return lead

@@ -304,6 +304,9 @@ class Lead(SyncedMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="new")
     flag_reason: Mapped[str] = mapped_column(Text, default="")
+    # Ids of the records a user marked this lead as not a duplicate of, a JSON
+    # list: later checks (an edit, a re-import) do not flag it for them again.
+    not_duplicate_of: Mapped[str] = mapped_column(Text, default="")
     duplicate_of_lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     duplicate_of_customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

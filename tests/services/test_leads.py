@@ -40,6 +40,7 @@ from crmdesk.services.leads import (
     discard_lead,
     edit_lead,
     list_leads,
+    recheck_lead,
     screen_lead,
 )
 from crmdesk.services.playbooks import find_series, install_playbook
@@ -288,6 +289,29 @@ def test_edit_lead_screens_and_rechecks(sessions: Any, actor: Actor) -> None:
         discard_lead(session, other.id, actor)
         with pytest.raises(ValidationError, match="cannot edit lead 'Zenith'"):
             edit_lead(session, other.id, {"notes": "late"}, actor)
+
+
+def test_not_a_duplicate_is_remembered(sessions: Any, actor: Actor) -> None:
+    with sessions.begin() as session:
+        first, _ = _add(session, actor, company="Acme", email="a@acme.cn")
+        second, _ = _add(session, actor, company="Acme Ltd", email="b@acme.cn")
+        assert second.status == LeadStatus.FLAGGED
+        clear_flag(session, second.id, actor)
+
+        # Checks after the user's answer skip the record it was about.
+        edit_lead(session, second.id, {"notes": "met at the fair"}, actor)
+        assert second.status == LeadStatus.NEW
+        assert recheck_lead(session, second.id, actor) == []
+        assert second.status == LeadStatus.NEW
+
+        # Another record that matches still flags it.
+        third, _ = _add(session, actor, company="Acme Limited", phone="13700137000")
+        edited, matches = edit_lead(
+            session, second.id, {"phone": "137 0013 7000"}, actor
+        )
+        assert edited.status == LeadStatus.FLAGGED
+        assert {m.record_id for m in matches} == {third.id}
+        assert first.id not in {m.record_id for m in matches}
 
 
 def test_list_leads_filters(sessions: Any, actor: Actor) -> None:

@@ -293,6 +293,7 @@ def _create_tables() -> None:
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("flag_reason", sa.Text(), nullable=False),
+        sa.Column("not_duplicate_of", sa.Text(), nullable=False, server_default=""),
         sa.Column("duplicate_of_lead_id", sa.Uuid(), nullable=True),
         sa.Column("duplicate_of_customer_id", sa.Uuid(), nullable=True),
         sa.Column("merged_into_id", sa.Uuid(), nullable=True),
