@@ -5,10 +5,10 @@ Run from the repository root::
     .venv/bin/python benchmarks/lead_import.py                # 4,000 leads, 3 runs
     .venv/bin/python benchmarks/lead_import.py --leads 20000 --runs 1
 
-The script generates a demo store (``--deals`` deals, fixed seed) and a CSV
-file of made-up Chinese companies, people, mobile numbers and e-mail addresses
-(fixed seed), then runs ``crmdesk leads import`` on a fresh copy of the store
-for each run and prints the median wall time.
+The script generates a demo store (``--deals`` deals) and a CSV file of made-up
+Chinese companies, people, mobile numbers and e-mail addresses, both from fixed
+seeds. Each run imports the file into a fresh copy of the store with ``crmdesk
+leads import``, and the script prints the median wall time.
 """
 
 from __future__ import annotations

@@ -101,11 +101,13 @@ def run_new_deal(args: argparse.Namespace, context: CliContext) -> int:
 
 def run_edit_deal(args: argparse.Namespace, context: CliContext) -> int:
     """Change the given fields of a deal."""
-    for clear, value in (("--clear-amount", "amount"), ("--clear-close", "close")):
-        if getattr(args, clear[2:].replace("-", "_")) and getattr(args, value):
-            raise ValidationError(
-                f"{clear} and --{value} contradict each other: give one of them"
-            )
+    contradictions = (
+        (args.clear_amount and args.amount, "--clear-amount and --amount"),
+        (args.clear_close and args.close, "--clear-close and --close"),
+    )
+    for given, options in contradictions:
+        if given:
+            raise ValidationError(f"{options} contradict each other: give one of them")
     actor = context.actor()
     with context.sessions.begin() as session:
         deal_id = find_opportunity(session, args.deal)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from decimal import Decimal
 from typing import Any
 
 from crmdesk.cli.context import CliContext
 from crmdesk.cli.move import find_stage
-from crmdesk.cli.output import command_language, format_table, positive_count
+from crmdesk.cli.output import (
+    command_language,
+    format_table,
+    grouped_amount,
+    positive_count,
+)
 from crmdesk.domain.board import CardFilter
 from crmdesk.domain.money import Money
 from crmdesk.services.board import load_board
@@ -109,5 +113,5 @@ def _cell(row: dict[str, Any], column: str) -> str:
     if value is None:
         return ""
     if column == "amount":
-        return f"{Decimal(value):,}"
+        return grouped_amount(value)
     return str(value)

@@ -6,6 +6,7 @@ import argparse
 import locale
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 
 from crmdesk.cli.context import CliContext
 from crmdesk.config.settings import Settings
@@ -77,3 +78,11 @@ def positive_count(text: str) -> int:
             f"invalid count {text!r}: give a whole number of 1 or more"
         )
     return value
+
+
+def grouped_amount(text: str) -> str:
+    """Return a decimal amount string grouped by thousands for a table: 12,345.50.
+
+    JSON and CSV output keep the plain string, so other programs can read it.
+    """
+    return f"{Decimal(text):,}"

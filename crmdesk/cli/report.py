@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from crmdesk.cli.context import CliContext
-from crmdesk.cli.output import command_language, format_table
+from crmdesk.cli.output import command_language, format_table, grouped_amount
 from crmdesk.domain.errors import ValidationError
 from crmdesk.domain.reports import Period, ReportFilter
 from crmdesk.services import reports
@@ -321,7 +321,7 @@ MONEY_HEADERS = ("amount", "weighted")
 
 def _table_cell(value: str | int | bool | None, header: str) -> str:
     if header in MONEY_HEADERS and isinstance(value, str) and value:
-        return f"{Decimal(value):,}"
+        return grouped_amount(value)
     return _cell(value)
 
 

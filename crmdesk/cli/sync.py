@@ -5,7 +5,7 @@ round headless and prints what it pushed and pulled and any issues. It exits 1
 when the server cannot be reached or refuses the login, with the reason.
 ``resolve`` settles one of this laptop's open sync issues, as the Sync issues
 panel does. ``conflicts`` lists the server's record of changes that met a
-conflict or were refused: a rep's own, a team lead's whole team's, everyone's
+conflict or were rejected: a rep's own, a team lead's whole team's, everyone's
 for an admin.
 """
 
@@ -24,6 +24,7 @@ from sqlalchemy import select
 from crmdesk.cli.context import CliContext
 from crmdesk.cli.output import positive_count
 from crmdesk.domain.errors import NotFoundError, ValidationError
+from crmdesk.services.lookups import ids_starting_with
 from crmdesk.storage.models import SyncIssue
 from crmdesk.sync import credentials
 from crmdesk.sync.credentials import ConnectionSettings
@@ -78,9 +79,9 @@ def register(subparsers: Any) -> None:
 
     conflicts = subparsers.add_parser(
         "conflicts",
-        help="list the server's records of conflicting and refused changes",
+        help="list the server's records of conflicting and rejected changes",
         description="List, newest last, the changes the server recorded as "
-        "conflicting or refused: a rep sees their own, a team lead the whole "
+        "conflicting or rejected: a rep sees their own, a team lead the whole "
         "team's (edits that bounced off a reassigned deal, say), an admin "
         "everyone's. Each line names who sent the change, when, the record and "
         "field, whose edit it met and both values.",
@@ -115,14 +116,13 @@ _ACTIONS = {"keep-theirs": "keep_theirs", "use-mine": "use_mine", "restore": "re
 
 def _find_issue(context: CliContext, text: str) -> uuid.UUID:
     """Return the open issue whose id is ``text`` or starts with it."""
-    wanted = text.strip().lower().replace("-", "")
-    if not wanted:
+    if not text.strip():
         raise ValidationError(
             "the issue id is empty: copy it from crmdesk sync --issues"
         )
     with context.sessions() as session:
         ids = session.scalars(select(SyncIssue.id).where(SyncIssue.state == "open"))
-        found = [issue_id for issue_id in ids if issue_id.hex.startswith(wanted)]
+        found = ids_starting_with(ids, text)
     if not found:
         raise NotFoundError(
             f"no open sync issue has an id starting with {text!r}: list them with "

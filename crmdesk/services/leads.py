@@ -37,6 +37,7 @@ from crmdesk.services.duplicates import (
     decode_matches,
     encode_matches,
 )
+from crmdesk.services.lookups import MIN_ID_PREFIX, ids_starting_with
 from crmdesk.services.screening import check_email, normalise_phone
 from crmdesk.storage.models import Lead, PlaybookRow, User
 
@@ -448,14 +449,11 @@ def find_lead(session: Session, value: str) -> Lead:
     )
     if len(by_key) == 1:
         return by_key[0]
-    if len(query) >= 4:
-        prefix = [
-            lead
-            for lead in session.scalars(select(Lead).where(Lead.deleted_at.is_(None)))
-            if str(lead.id).startswith(query.lower())
-        ]
+    if len(query) >= MIN_ID_PREFIX:
+        live = session.scalars(select(Lead.id).where(Lead.deleted_at.is_(None)))
+        prefix = ids_starting_with(live, query)
         if len(prefix) == 1:
-            return prefix[0]
+            return get_lead(session, prefix[0])
         if len(prefix) > 1:
             raise NotFoundError(
                 f"lead {value!r} is ambiguous: {len(prefix)} leads have ids that "

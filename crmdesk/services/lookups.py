@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -78,8 +79,19 @@ def list_reasons(session: Session, series_id: uuid.UUID) -> list[ReasonChoice]:
     ]
 
 
-# The fewest characters of an id that name a record by the start of its id.
+# The minimum number of characters of an id start that names a record.
 MIN_ID_PREFIX = 4
+
+
+def ids_starting_with(ids: Iterable[uuid.UUID], text: str) -> list[uuid.UUID]:
+    """Return the ids whose text, with or without hyphens, starts with ``text``."""
+    prefix = text.strip().lower()
+    bare = prefix.replace("-", "")
+    return [
+        row_id
+        for row_id in ids
+        if str(row_id).startswith(prefix) or row_id.hex.startswith(bare)
+    ]
 
 
 def find_opportunity(session: Session, value: str) -> uuid.UUID:
@@ -90,7 +102,7 @@ def find_opportunity(session: Session, value: str) -> uuid.UUID:
 
     Raises:
         NotFoundError: no live deal has this id, key or id start, or several
-            deals share the key or the start; the message says what to pass
+            deals share the key or the start. The message names what to pass
             instead.
     """
     wanted = value.strip()
@@ -116,17 +128,11 @@ def find_opportunity(session: Session, value: str) -> uuid.UUID:
             f"deal key {value!r} is ambiguous: deals from {sources} share it. "
             "Name the deal by its id"
         )
-    prefix = wanted.lower()
-    if len(prefix) >= MIN_ID_PREFIX:
+    if len(wanted) >= MIN_ID_PREFIX:
         live = session.scalars(
             select(Opportunity.id).where(Opportunity.deleted_at.is_(None))
         )
-        matches = [
-            row_id
-            for row_id in live
-            if str(row_id).startswith(prefix)
-            or row_id.hex.startswith(prefix.replace("-", ""))
-        ]
+        matches = ids_starting_with(live, wanted)
         if len(matches) == 1:
             return matches[0]
         if matches:

@@ -227,8 +227,8 @@ def _drop_nul_characters(values: dict[str, Any], keys: tuple[str, ...]) -> None:
     """Remove U+0000 from the text values of a row about to be written.
 
     PostgreSQL text and jsonb cannot hold the NUL character, so the server would
-    reject the whole push, and every change queued after it, for a character
-    that pasted text sometimes carries and that nobody sees. The row is changed
+    reject the whole push, and every change queued after it, for an invisible
+    character that pasted text sometimes carries. The row is changed
     in place before the flush, so the laptop stores what the server will.
     """
     for key in keys:

@@ -597,7 +597,7 @@ def _apply_page(
     """Apply the rows of one page of a bucket; return how many rows left the laptop.
 
     ``bulk`` names tables that were empty when a first sync began (see
-    :class:`_PageWriter`); ``queued`` False says the outbox has no pending
+    :class:`_PageWriter`); ``queued`` False means the outbox has no pending
     entries.
     """
     removed = 0

@@ -1,7 +1,7 @@
 """The name table of the duplicate index grows by appending, as an import adds leads.
 
 A table grown name by name must return the same search results as a table built
-from the whole list at once; the expected positions come from plain loops over
+from the whole list at once. The expected positions come from plain loops over
 the list, not from the table.
 """
 

@@ -298,7 +298,7 @@ def test_not_a_duplicate_is_remembered(sessions: Any, actor: Actor) -> None:
         assert second.status == LeadStatus.FLAGGED
         clear_flag(session, second.id, actor)
 
-        # Checks after the user's answer skip the record it was about.
+        # Later checks skip the record the user marked as not a duplicate.
         edit_lead(session, second.id, {"notes": "met at the fair"}, actor)
         assert second.status == LeadStatus.NEW
         assert recheck_lead(session, second.id, actor) == []

@@ -362,7 +362,7 @@ def test_f5_offline_rep_and_online_admin_edit_the_same_deal(server, make_client)
     with server.connect(f"{server.prefix}_lee") as lead:
         seen = team_conflicts(lead)
     assert {row["field"] for row in seen} == {"amount_minor"}
-    # The lead's copy says whose edit the rep's met: the admin's.
+    # The lead's copy names whose edit the rep's met: the admin's.
     assert {row["login"] for row in seen} == {ann.login}
     assert {row["other_login"] for row in seen} == {ada.login}
     # Use mine on the latest: a new change on the current version, no conflict.

@@ -313,7 +313,7 @@ def test_opens_on_the_series_of_the_users_team(
     from crmdesk.storage.models import Team, User
     from crmdesk.ui.main_window import MainWindow
 
-    # A synced store holds every team's playbooks. Education's series sort
+    # A synced store contains every team's playbooks. Education's series sort
     # first, but Lin works in the sales team of the test playbook.
     with store.sessions.begin() as session:
         install_playbook(session, shipped_playbook("education"))

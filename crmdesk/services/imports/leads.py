@@ -329,7 +329,7 @@ def import_leads(
             select(Lead).where(
                 Lead.external_source == used.external_source,
                 # A key is the importing team's: another team's lead with the
-                # same key (an admin's store holds them) is not this row.
+                # same key (an admin's store contains them) is not this row.
                 Lead.team_id.is_not_distinct_from(
                     owner_team_id(session, actor.user_id)
                 ),

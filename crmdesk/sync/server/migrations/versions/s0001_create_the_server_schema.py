@@ -1672,55 +1672,47 @@ DECLARE
   v_list text;
   v_cur jsonb;
   v_merged uuid;
+  v_merge_fields jsonb;
   v_issues jsonb := '[]';
   n int;
 BEGIN
   IF v_tbl IS NULL OR NOT v_tbl = ANY (sync.synced_tables()) THEN
     RAISE EXCEPTION 'table % is not synced: this change cannot be sent', v_tbl;
   END IF;
-  IF v_op = 'insert' AND v_tbl = 'checklist_items' THEN
-    -- One row per (deal, action): a second tick of the same action is merged
-    -- into the row already there, so inserts commute.
-    SELECT t.id INTO v_merged FROM public.checklist_items t
-     WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
-       AND t.action_id = (v_fields ->> 'action_id')::uuid FOR UPDATE;
-    IF v_merged IS NOT NULL AND v_merged <> v_id THEN
-      RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
-        m || jsonb_build_object('row_id', v_merged, 'op', 'update', 'base_version', 0,
-               'fields', v_fields - 'id' - 'opportunity_id' - 'action_id'))))[1]
-        || jsonb_build_object('merged_into', v_merged);
+  IF v_op = 'insert' THEN
+    -- Some inserts meet a row already there and merge into it, so the same
+    -- thing made on two laptops commutes. The laptop drops its own row and
+    -- takes the one that stayed (``merged_into``).
+    v_merge_fields := '{{}}';
+    IF v_tbl = 'checklist_items' THEN
+      -- One row per (deal, action): a second tick takes the first tick's row.
+      SELECT t.id INTO v_merged FROM public.checklist_items t
+       WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
+         AND t.action_id = (v_fields ->> 'action_id')::uuid FOR UPDATE;
+      v_merge_fields := v_fields - 'id' - 'opportunity_id' - 'action_id';
+    ELSIF v_tbl = 'leads' AND v_fields ->> 'external_key' IS NOT NULL THEN
+      -- Two laptops of a team that import the same file make the same lead
+      -- under different ids: the second meets the lead already there.
+      SELECT t.id INTO v_merged FROM public.leads t
+       WHERE t.team_id IS NOT DISTINCT FROM (v_fields ->> 'team_id')::uuid
+         AND t.external_source IS NOT DISTINCT FROM v_fields ->> 'external_source'
+         AND t.external_key = v_fields ->> 'external_key' FOR UPDATE;
+    ELSIF v_tbl = 'approvals' AND v_fields ->> 'status' = 'pending' THEN
+      -- One pending request per (deal, approval type): two laptops of the owner
+      -- that opened one each offline, or a stale laptop asking again, meet in
+      -- the request already waiting, which the lead decides once. Its amount
+      -- follows the deal's (sync.settle_approvals), so nothing of the second
+      -- request is applied.
+      SELECT t.id INTO v_merged FROM public.approvals t
+       WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
+         AND t.approval_type_id = (v_fields ->> 'approval_type_id')::uuid
+         AND t.status = 'pending' AND t.deleted_at IS NULL
+       ORDER BY t.requested_at, t.id LIMIT 1 FOR UPDATE;
     END IF;
-  END IF;
-  IF v_op = 'insert' AND v_tbl = 'leads' AND v_fields ->> 'external_key' IS NOT NULL
-  THEN
-    -- Two laptops of a team that import the same file make the same lead
-    -- under different ids: the second meets the lead already there.
-    SELECT t.id INTO v_merged FROM public.leads t
-     WHERE t.team_id IS NOT DISTINCT FROM (v_fields ->> 'team_id')::uuid
-       AND t.external_source IS NOT DISTINCT FROM v_fields ->> 'external_source'
-       AND t.external_key = v_fields ->> 'external_key' FOR UPDATE;
     IF v_merged IS NOT NULL AND v_merged <> v_id THEN
       RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
         m || jsonb_build_object('row_id', v_merged, 'op', 'update', 'base_version', 0,
-               'fields', '{{}}'::jsonb))))[1]
-        || jsonb_build_object('merged_into', v_merged);
-    END IF;
-  END IF;
-  IF v_op = 'insert' AND v_tbl = 'approvals' AND v_fields ->> 'status' = 'pending' THEN
-    -- One pending request per (deal, approval type): two laptops of the owner
-    -- that opened one each offline, or a stale laptop asking again, meet in
-    -- the request already waiting, which the lead decides once. Its amount
-    -- follows the deal's (sync.settle_approvals), so nothing of the second
-    -- request is applied.
-    SELECT t.id INTO v_merged FROM public.approvals t
-     WHERE t.opportunity_id = (v_fields ->> 'opportunity_id')::uuid
-       AND t.approval_type_id = (v_fields ->> 'approval_type_id')::uuid
-       AND t.status = 'pending' AND t.deleted_at IS NULL
-     ORDER BY t.requested_at, t.id LIMIT 1 FOR UPDATE;
-    IF v_merged IS NOT NULL AND v_merged <> v_id THEN
-      RETURN (sync.apply_updates(p_client, v_tbl, jsonb_build_array(
-        m || jsonb_build_object('row_id', v_merged, 'op', 'update', 'base_version', 0,
-               'fields', '{{}}'::jsonb))))[1]
+               'fields', v_merge_fields))))[1]
         || jsonb_build_object('merged_into', v_merged);
     END IF;
   END IF;
